@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BerthError, ConfigError, EXIT } from '../errors.js';
+import { CONFIG_NAME, findConfig } from './find-config.js';
+import type { BerthConfig } from './types.js';
+import { validateConfig, type ValidationResult } from './validate-config.js';
+import { parseYamlSource } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** An explicit ports.yaml (`-f FILE`); otherwise it is searched from `cwd` upwards. */
+  file?: string | undefined;
+  cwd?: string;
+  /** Variables for `${VAR}`; default process.env. */
+  vars?: Readonly<Record<string, string | undefined>>;
+  /** The kernel's ephemeral port range, for warnings; default read from /proc on Linux. */
+  ephemeral?: { first: number; last: number } | null;
+}
+
+/** Finds, reads and checks ports.yaml; every problem is in the result. */
+export function checkConfigFile(options: LoadOptions = {}): ValidationResult & { file: string } {
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolveConfigPath(options.file, cwd);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new BerthError('CONFIG_UNREADABLE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {
+      exitCode: EXIT.usage,
+      cause: error,
+    });
+  }
+  const relative = path.relative(cwd, file);
+  const displayName = relative && !relative.startsWith('..') ? relative : file;
+  const source = parseYamlSource(text, displayName);
+  const result = validateConfig(source, {
+    root: path.dirname(file),
+    vars: options.vars ?? process.env,
+    ephemeral: options.ephemeral === undefined ? readEphemeralRange() : options.ephemeral,
+  });
+  if (result.config) result.config.file = file;
+  return { ...result, file };
+}
+
+/** Loads ports.yaml or throws a ConfigError listing every error (`ports.yaml:LINE:COL: message`). */
+export function loadConfig(options: LoadOptions = {}): BerthConfig {
+  const result = checkConfigFile(options);
+  if (!result.config) throw new ConfigError(result.issues.filter((issue) => issue.severity === 'error'));
+  return result.config;
+}
+
+function resolveConfigPath(file: string | undefined, cwd: string): string {
+  if (file !== undefined) return path.resolve(cwd, file);
+  const found = findConfig(cwd);
+  if (!found) {
+    throw new BerthError('CONFIG_NOT_FOUND', `no ${CONFIG_NAME} in ${cwd} or any parent folder (use -f FILE)`, { exitCode: EXIT.usage });
+  }
+  return found;
+}
+
+/** `/proc/sys/net/ipv4/ip_local_port_range`, or null where there is none. */
+export function readEphemeralRange(): { first: number; last: number } | null {
+  try {
+    const [first, last] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return first && last ? { first, last } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigIssue } from '../errors.js';
+
+export type Path = ReadonlyArray<string | number>;
+
+/** A parsed ports.yaml that can say where any path of it is written. */
+export interface YamlSource {
+  /** How the file is named in messages (relative to the cwd when inside it). */
+  displayName: string;
+  data: unknown;
+  syntaxIssues: ConfigIssue[];
+  /** Position of the node at `path`; with `key: true`, of its key. Falls back to the nearest parent. */
+  locate(path: Path, options?: { key?: boolean }): { line: number; col: number };
+  issue(path: Path, message: string, options?: { key?: boolean; severity?: 'error' | 'warning' }): ConfigIssue;
+}
+
+export function parseYamlSource(text: string, displayName: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
+    const pos = lineCounter.linePos(error.pos[0]);
+    return {
+      file: displayName,
+      line: pos.line,
+      col: pos.col,
+      message: error.message.split('\n')[0] ?? error.message,
+      severity: doc.errors.includes(error as never) ? 'error' : 'warning',
+    };
+  });
+  const data: unknown = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+
+  const locate = (path: Path, options: { key?: boolean } = {}) => {
+    const offset = offsetOf(doc, path, options.key ?? false);
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+  const issue = (path: Path, message: string, options: { key?: boolean; severity?: 'error' | 'warning' } = {}): ConfigIssue => ({
+    file: displayName,
+    ...locate(path, options),
+    message,
+    severity: options.severity ?? 'error',
+  });
+  return { displayName, data, syntaxIssues, locate, issue };
+}
+
+function offsetOf(doc: Document, path: Path, wantKey: boolean): number {
+  let node: unknown = doc.contents;
+  let best = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+      if (!pair) return best;
+      const keyStart = rangeStart(pair.key);
+      if (last && wantKey && keyStart !== undefined) return keyStart;
+      const valueStart = rangeStart(pair.value);
+      // A key with no value (`cmd:`) points at the key itself.
+      best = valueStart ?? keyStart ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      const start = rangeStart(item);
+      if (start === undefined) return best;
+      best = start;
+      node = item;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const range = (node as Node).range;
+    if (range) return range[0];
+  }
+  return undefined;
+}
