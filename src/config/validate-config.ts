@@ -73,6 +73,7 @@ function normalizeConfig(data: Raw, options: ValidateOptions, report: Report): B
   const folderName = path.basename(options.root).replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[-_]+/, '') || 'berth';
   const project = typeof data.project === 'string' && NAME_PATTERN.test(data.project) ? data.project : folderName;
   const namedRanges = normalizeNamedRanges(data.ranges, report);
+  const named = namedRanges.ranges;
   const environments = new Map<string, EnvironmentConfig>();
 
   for (const [envName, rawEnv] of entriesOf(data.environments)) {
@@ -86,10 +87,10 @@ function normalizeConfig(data: Raw, options: ValidateOptions, report: Report): B
     const sharedNeed = services.some((service) => service.ranges === null && service.portCount > 0);
     if (rawEnv.ranges !== undefined) {
       env.ranges = resolveRangeRefs(rawEnv.ranges, [...at, 'ranges'], namedRanges, report);
-    } else if (namedRanges.has(envName)) {
-      env.ranges = [namedRanges.get(envName) as PortRange];
-    } else if (sharedNeed) {
-      const known = [...namedRanges.keys()];
+    } else if (named.has(envName)) {
+      env.ranges = [named.get(envName) as PortRange];
+    } else if (sharedNeed && !namedRanges.invalid.has(envName)) {
+      const known = [...named.keys()];
       report(at, `environment ${envName} has no ranges: add \`ranges: [NAME]\`${known.length ? ` (named ranges: ${known.join(', ')})` : ' and name one under `ranges:`, e.g. dev: 5001-5099'}`, { key: true });
     }
 
@@ -102,8 +103,8 @@ function normalizeConfig(data: Raw, options: ValidateOptions, report: Report): B
     environments.set(envName, env);
   }
 
-  if (options.ephemeral) warnEphemeral(namedRanges, environments, options.ephemeral, report);
-  return { file: '', root: options.root, project, ranges: namedRanges, environments, warnings: [] };
+  if (options.ephemeral) warnEphemeral(named, environments, options.ephemeral, report);
+  return { file: '', root: options.root, project, ranges: named, environments, warnings: [] };
 }
 
 /** Service names become `<SERVICE>_PORT` variables and `${name.port}` references: no clashes. */
@@ -169,8 +170,10 @@ function translateOne(issue: AnyIssue): { path: Path; message: string; key: bool
     const known = knownKeysAt(parent);
     return { path: at, message: `unknown key "${name}" in ${describePlace(parent)}${didYouMean(name, known)}`, key: true };
   }
-  if (issue.input === undefined && issue.type !== 'literal') {
-    return { path: at, message: `${describePlace(at.slice(0, -1))} needs \`${name}\``, key: false };
+  if (issue.input === undefined) {
+    const message = at.length === 1 && name === 'version' ? 'version is required: add `version: 1`' : `${describePlace(at.slice(0, -1))} needs \`${name}\``;
+    // Point at the key of the mapping that lacks it (`dev:`), or at the top of the file.
+    return { path: at.slice(0, -1), message, key: true };
   }
   const isKey = (last as { origin?: string } | undefined)?.origin === 'key';
   return { path: at, message: issue.message, key: isKey };

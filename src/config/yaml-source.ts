@@ -16,7 +16,7 @@ export interface YamlSource {
 
 export function parseYamlSource(text: string, displayName: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
     return {

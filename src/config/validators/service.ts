@@ -16,7 +16,7 @@ export function normalizeService(
   name: string,
   raw: Raw,
   at: Path,
-  context: { root: string; namedRanges: ReadonlyMap<string, PortRange> },
+  context: { root: string; namedRanges: { ranges: ReadonlyMap<string, PortRange>; invalid: ReadonlySet<string> } },
   report: Report,
 ): ServiceConfig {
   const shell = raw.shell === true;

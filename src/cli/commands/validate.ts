@@ -1,0 +1,20 @@
+import { checkConfigFile } from '../../config/load-config.js';
+import { EXIT, formatIssue } from '../../errors.js';
+import { printLine, type CliIo } from '../io.js';
+
+/** `berth validate [-f FILE]`: every error and warning, exit 0 or 2. */
+export async function validateCommand(io: CliIo, options: { file?: string }): Promise<number> {
+  const result = checkConfigFile({ file: options.file, cwd: io.cwd, vars: io.env });
+  for (const issue of result.issues) printLine(io.stderr, formatIssue(issue));
+  if (!result.config) {
+    const errors = result.issues.filter((issue) => issue.severity === 'error').length;
+    printLine(io.stderr, `${errors} error${errors === 1 ? '' : 's'} in ${result.file}`);
+    return EXIT.usage;
+  }
+  const envs = [...result.config.environments.values()].map((env) => {
+    const ports = env.services.reduce((total, service) => total + service.portCount, 0);
+    return `${env.name} (${env.services.length} service${env.services.length === 1 ? '' : 's'}, ${ports} port${ports === 1 ? '' : 's'})`;
+  });
+  printLine(io.stdout, `${result.file}: ok — project ${result.config.project}; ${envs.join(', ')}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,57 @@
+import { loadConfig } from '../config/load-config.js';
+import { selectEnvironment } from '../config/select-environment.js';
+import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
+import { BerthError, EXIT, UsageError } from '../errors.js';
+import { berthHome } from '../store/berth-home.js';
+import { FileLeaseStore } from '../store/file-store.js';
+import { leaseLabel, type LeaseView } from '../store/lease.js';
+import { warn, type CliIo } from './io.js';
+
+export function openStore(io: CliIo): FileLeaseStore {
+  return new FileLeaseStore({ home: berthHome(io.env), warn: (message) => warn(io, message) });
+}
+
+export function loadProject(io: CliIo, file: string | undefined): BerthConfig {
+  const config = loadConfig({ file, cwd: io.cwd, vars: io.env });
+  for (const warning of config.warnings) io.stderr.write(`${warning.file}:${warning.line}:${warning.col}: warning: ${warning.message}\n`);
+  return config;
+}
+
+export function loadEnvironment(io: CliIo, file: string | undefined, envName: string | undefined): { config: BerthConfig; env: EnvironmentConfig } {
+  const config = loadProject(io, file);
+  return { config, env: selectEnvironment(config, envName) };
+}
+
+/** Parses `--instance N`. */
+export function parseInstance(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const instance = Number(value);
+  if (!Number.isInteger(instance) || instance < 1) throw new UsageError(`--instance takes a number from 1, not "${value}"`);
+  return instance;
+}
+
+/**
+ * The live lease of (this ports.yaml's folder, env[, instance]). With several and no
+ * `--instance`, a usage error lists them.
+ */
+export async function findInstanceLease(store: FileLeaseStore, config: BerthConfig, env: string, instance: number | undefined): Promise<LeaseView> {
+  const candidates = (await store.list()).filter((lease) => !lease.stale && lease.root === config.root && lease.env === env);
+  const chosen = instance === undefined ? candidates : candidates.filter((lease) => lease.instance === instance);
+  if (chosen.length === 1) return chosen[0] as LeaseView;
+  if (chosen.length === 0) {
+    const what = instance === undefined ? `${config.project}/${env}` : `${config.project}/${env}#${instance}`;
+    const others = candidates.length ? ` (running or reserved: ${candidates.map(leaseLabel).join(', ')})` : '';
+    throw new BerthError('NO_LEASE', `no running or reserved instance of ${what}${others}`, { exitCode: EXIT.failed });
+  }
+  throw new UsageError(`several instances of ${config.project}/${env}: ${chosen.map(leaseLabel).join(', ')}; pick one with --instance N`, 'AMBIGUOUS_INSTANCE');
+}
+
+export function parsePins(values: string[] | undefined): Record<string, number> {
+  const pins: Record<string, number> = {};
+  for (const value of values ?? []) {
+    const match = /^([^=]+)=(\d+)$/.exec(value);
+    if (!match) throw new UsageError(`--port takes SERVICE=PORT, e.g. --port api=9000 (got "${value}")`);
+    pins[match[1] as string] = Number(match[2]);
+  }
+  return pins;
+}

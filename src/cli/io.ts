@@ -1,0 +1,27 @@
+/** Where a CLI command reads its surroundings and writes its output. */
+export interface CliIo {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+export function printLine(stream: CliIo['stdout'], line = ''): void {
+  stream.write(`${line}\n`);
+}
+
+/** `--json` output: one JSON document on stdout, nothing else. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function warn(io: CliIo, message: string): void {
+  io.stderr.write(`berth: warning: ${message}\n`);
+}
+
+/** Left-aligned columns. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { BerthError, ConfigError, EXIT } from '../errors.js';
+import { checkCommand } from './commands/check.js';
+import { envCommand } from './commands/env.js';
+import { gcCommand } from './commands/gc.js';
+import { portsCommand } from './commands/ports.js';
+import { releaseCommand } from './commands/release.js';
+import { reserveCommand } from './commands/reserve.js';
+import { validateCommand } from './commands/validate.js';
+import type { CliIo } from './io.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs one berth command line; returns the exit code. Never exits the process itself. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const run = (action: () => Promise<number>) => async () => {
+    code = await action();
+  };
+
+  const program = new Command('berth')
+    .description('Process supervisor for dev stacks: a block of ports per environment instance.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(berth --help lists the commands)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  const fileOption = () => new Option('-f, --file <FILE>', 'ports.yaml to use (default: ./ports.yaml or the nearest in a parent folder)');
+  const instanceOption = () => new Option('--instance <N>', 'instance number of the environment');
+
+  program
+    .command('validate')
+    .description('check ports.yaml; print every error as FILE:LINE:COL: message')
+    .addOption(fileOption())
+    .action((options) => run(() => validateCommand(io, options))());
+
+  program
+    .command('ports')
+    .description('leases in the store (stale ones marked and reclaimed), conflicts and range use')
+    .addOption(fileOption())
+    .option('--json', 'one JSON document: { leases, conflicts, ranges }')
+    .action((options) => run(() => portsCommand(io, options))());
+
+  program
+    .command('reserve')
+    .description('hold a block of ports for an environment instance with no supervisor')
+    .argument('[ENV]', 'environment (default: the only one, or dev)')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .option('--port <SERVICE=PORT>', 'pin a service\'s first port (repeatable)', collect)
+    .option('--json', 'print the lease as JSON')
+    .action((env, options) => run(() => reserveCommand(io, env, options))());
+
+  program
+    .command('release')
+    .description('give back a reserved (or stale) block, by lease id or environment')
+    .argument('[LEASE|ENV]', 'lease id (or a unique prefix), or an environment')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .action((target, options) => run(() => releaseCommand(io, target, options))());
+
+  program
+    .command('env')
+    .description('<SERVICE>_PORT of every service of a running or reserved instance, e.g. eval "$(berth env)"')
+    .argument('[ENV]', 'environment (default: the only one, or dev)')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .addOption(new Option('--format <FORMAT>', 'output format').choices(['shell', 'dotenv', 'json']).default('shell'))
+    .action((env, options) => run(() => envCommand(io, env, options))());
+
+  program
+    .command('check')
+    .description('exit 0 if every port is free, 1 if any is leased or bound')
+    .argument('<PORT...>', 'ports, or ranges FIRST-LAST')
+    .option('--json', 'one JSON document: { ports: [{ port, free, lease, reason }] }')
+    .action((ports, options) => run(() => checkCommand(io, ports, options))());
+
+  program
+    .command('gc')
+    .description('reclaim leases whose owner process is gone')
+    .option('--json', 'one JSON document: { reclaimed }')
+    .action((options) => run(() => gcCommand(io, options))());
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function reportError(io: CliIo, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof BerthError) {
+    io.stderr.write(`berth: ${error.message}\n`);
+    return error.exitCode;
+  }
+  io.stderr.write(`berth: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.failed;
+}

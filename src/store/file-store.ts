@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { BerthError, EXIT } from '../errors.js';
+import { lockApi, withFileLock } from './file-lock.js';
+import { leasePorts, stickyKey, type Lease, type LeaseView } from './lease.js';
+import type { ClaimView, CommitResult, LeaseStore } from './lease-store.js';
+import { isOwnerAlive } from './process-identity.js';
+import { moveAside, readRegistry, writeRegistry, type Registry } from './registry-file.js';
+
+export interface FileStoreOptions {
+  /** The folder that holds registry.json (created 0700 when missing). */
+  home: string;
+  /** Where warnings go (a registry moved aside). Default: process.emitWarning. */
+  warn?: (message: string) => void;
+  /** Whether a lease's owner lives; default: reservations always, others by pid and start time. */
+  isAlive?: (lease: Lease) => boolean;
+}
+
+/**
+ * Leases in `$BERTH_HOME/registry.json`. Every change runs under an exclusive lock on
+ * `registry.lock`, synchronously, and is written by temp file + rename; snapshots read the file
+ * without the lock (a rename never shows a half-written registry).
+ */
+export class FileLeaseStore implements LeaseStore {
+  readonly home: string;
+  readonly registryFile: string;
+  readonly #lockFile: string;
+  readonly #warn: (message: string) => void;
+  readonly #isAlive: (lease: Lease) => boolean;
+
+  constructor(options: FileStoreOptions) {
+    this.home = options.home;
+    this.registryFile = path.join(options.home, 'registry.json');
+    this.#lockFile = path.join(options.home, 'registry.lock');
+    this.#warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'BERTH_REGISTRY' }));
+    this.#isAlive = options.isAlive ?? defaultIsAlive;
+    lockApi(); // load the lock addon now, not inside the first claim
+  }
+
+  async snapshot(): Promise<ClaimView> {
+    let read = readRegistry(this.registryFile);
+    if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false };
+    const { registry } = read;
+    return {
+      leases: registry.leases.filter((lease) => this.#isAlive(lease)),
+      sticky: (root, env, instance) => registry.sticky[stickyKey(root, env, instance)],
+    };
+  }
+
+  async commit(draft: Lease, options: { fixedInstance: boolean }): Promise<CommitResult> {
+    return this.#transaction<CommitResult>((registry) => {
+      const reclaimed = this.#dropStale(registry);
+      const mine = new Set(leasePorts(draft));
+      const conflicts = registry.leases.filter((lease) => leasePorts(lease).some((port) => mine.has(port)));
+      if (conflicts.length > 0) return { write: reclaimed.length > 0, value: { ok: false, conflicts } };
+
+      const siblings = registry.leases.filter((lease) => lease.project === draft.project && lease.env === draft.env);
+      const lease = { ...draft };
+      const holder = siblings.find((sibling) => sibling.instance === lease.instance);
+      if (holder && options.fixedInstance) {
+        const by = holder.reserved ? 'reserved (berth release frees it)' : `running (berth pid ${holder.owner.pid})`;
+        throw new BerthError('INSTANCE_TAKEN', `instance ${lease.instance} of ${lease.project}/${lease.env} is already ${by}`, { exitCode: EXIT.failed });
+      }
+      if (holder) lease.instance = lowestFreeInstance(siblings);
+
+      registry.leases.push(lease);
+      const key = stickyKey(lease.root, lease.env, lease.instance);
+      delete registry.sticky[key]; // re-inserted last: the most recent stays longest
+      registry.sticky[key] = Object.fromEntries(lease.blocks.map((block) => [block.group, block.ports[0]]));
+      return { write: true, value: { ok: true, lease } };
+    });
+  }
+
+  async release(id: string): Promise<Lease | null> {
+    return this.#transaction((registry) => {
+      const index = registry.leases.findIndex((lease) => lease.id === id);
+      if (index === -1) return { write: false, value: null };
+      const [removed] = registry.leases.splice(index, 1);
+      return { write: true, value: removed ?? null };
+    });
+  }
+
+  async list(): Promise<LeaseView[]> {
+    const { leases } = await this.#readUnlocked();
+    return leases.map((lease) => ({ ...lease, stale: !this.#isAlive(lease) }));
+  }
+
+  async reclaimStale(): Promise<Lease[]> {
+    return this.#transaction((registry) => {
+      const reclaimed = this.#dropStale(registry);
+      return { write: reclaimed.length > 0, value: reclaimed };
+    });
+  }
+
+  async update(id: string, patch: Partial<Pick<Lease, 'socket' | 'groups'>>): Promise<Lease | null> {
+    return this.#transaction((registry) => {
+      const lease = registry.leases.find((candidate) => candidate.id === id);
+      if (!lease) return { write: false, value: null };
+      Object.assign(lease, patch);
+      return { write: true, value: lease };
+    });
+  }
+
+  async ensure(lease: Lease): Promise<'present' | 'restored' | 'conflict'> {
+    return this.#transaction((registry) => {
+      if (registry.leases.some((candidate) => candidate.id === lease.id)) return { write: false, value: 'present' as const };
+      const reclaimed = this.#dropStale(registry);
+      const mine = new Set(leasePorts(lease));
+      const clash = registry.leases.some((other) => leasePorts(other).some((port) => mine.has(port)));
+      if (clash) return { write: reclaimed.length > 0, value: 'conflict' as const };
+      registry.leases.push(lease);
+      return { write: true, value: 'restored' as const };
+    });
+  }
+
+  async #readUnlocked(): Promise<Registry> {
+    const read = readRegistry(this.registryFile);
+    if (!read.corrupt) return read.registry;
+    return this.#transaction((registry) => ({ write: false, value: registry }));
+  }
+
+  #dropStale(registry: Registry): Lease[] {
+    const stale = registry.leases.filter((lease) => !this.#isAlive(lease));
+    if (stale.length > 0) registry.leases = registry.leases.filter((lease) => !stale.includes(lease));
+    return stale;
+  }
+
+  /** Runs `fn` on the registry under the lock; writes it back when `fn` says it changed it. */
+  async #transaction<T>(fn: (registry: Registry) => { write: boolean; value: T }): Promise<T> {
+    mkdirSync(this.home, { recursive: true, mode: 0o700 });
+    return withFileLock(this.#lockFile, () => {
+      const read = readRegistry(this.registryFile);
+      if (read.corrupt) {
+        const aside = moveAside(this.registryFile);
+        this.#warn(`${this.registryFile} was not a valid registry; moved it to ${aside} and started a new one (running supervisors re-register their leases)`);
+      }
+      const result = fn(read.registry);
+      if (result.write || read.corrupt) writeRegistry(this.registryFile, read.registry);
+      return result.value;
+    });
+  }
+}
+
+function lowestFreeInstance(siblings: readonly Lease[]): number {
+  const used = new Set(siblings.map((lease) => lease.instance));
+  let instance = 1;
+  while (used.has(instance)) instance += 1;
+  return instance;
+}
+
+function defaultIsAlive(lease: Lease): boolean {
+  return lease.reserved === true || isOwnerAlive(lease.owner);
+}

@@ -1,0 +1,38 @@
+import type { Lease, LeaseView } from './lease.js';
+
+/** The store as a claim sees it: the live leases and the remembered blocks. */
+export interface ClaimView {
+  /** Leases whose owners live. */
+  readonly leases: readonly Lease[];
+  /** First port of each block group last given to (root, env, instance), if remembered. */
+  sticky(root: string, env: string, instance: number): Readonly<Record<string, number>> | undefined;
+}
+
+export type CommitResult =
+  | { ok: true; lease: Lease }
+  /** Leases committed since the snapshot that overlap the draft: plan again without their ports. */
+  | { ok: false; conflicts: Lease[] };
+
+/**
+ * Where leases live. Claims are optimistic: take a `snapshot`, choose and bind ports outside any
+ * lock, then `commit`, which atomically checks the draft against every live lease and stores it.
+ * The file store commits under a file lock; a shared store (Redis) can commit with a script.
+ */
+export interface LeaseStore {
+  snapshot(): Promise<ClaimView>;
+  /**
+   * Stores `draft` unless a live lease overlaps its ports. With `fixedInstance` false, a taken
+   * instance number is replaced by the lowest free one; with true, it is an INSTANCE_TAKEN error.
+   */
+  commit(draft: Lease, options: { fixedInstance: boolean }): Promise<CommitResult>;
+  /** Removes the lease; null when there was none with that id. */
+  release(id: string): Promise<Lease | null>;
+  /** Every lease, stale ones marked (and left in place). */
+  list(): Promise<LeaseView[]>;
+  /** Removes the leases whose owners are gone and returns them. */
+  reclaimStale(): Promise<Lease[]>;
+  /** Records facts learnt after the claim (control socket, process groups). */
+  update(id: string, patch: Partial<Pick<Lease, 'socket' | 'groups'>>): Promise<Lease | null>;
+  /** Puts a lease back when it is missing (after a corrupt registry was set aside). */
+  ensure(lease: Lease): Promise<'present' | 'restored' | 'conflict'>;
+}

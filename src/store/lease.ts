@@ -1,0 +1,53 @@
+/** One environment instance's ports, as kept in the store. */
+export interface Lease {
+  id: string;
+  project: string;
+  /** Folder of the ports.yaml the instance runs from. */
+  root: string;
+  env: string;
+  instance: number;
+  /** The environment's shared block, or the first block when every service has its own ranges; null with no ports. */
+  ports: [number, number] | null;
+  /** Every block of the lease: the shared one and one per service with `ranges:` of its own. */
+  blocks: LeaseBlock[];
+  /** Each service's ports, in declaration order. */
+  services: Record<string, number[]>;
+  owner: LeaseOwner;
+  createdAt: string;
+  /** Held by `berth reserve`: no supervisor, never stale, kept until `berth release`. */
+  reserved?: boolean;
+  /** Control socket of the supervisor that owns the lease. */
+  socket?: string;
+  /** Process groups of the supervisor's services with their leaders' start times, to reap leftovers. */
+  groups?: { pgid: number; startTime: number }[];
+}
+
+export interface LeaseBlock {
+  /** The range the block was taken from (its name, or the literal). */
+  range: string;
+  ports: [number, number];
+  /** 'shared', or the name of the service with a block of its own. */
+  group: string;
+}
+
+export interface LeaseOwner {
+  pid: number;
+  /** Start time of the owner process in ms since the epoch: a reused pid has another. */
+  startTime: number;
+  host: string;
+}
+
+/** A lease as listed: with whether its owner is gone. */
+export type LeaseView = Lease & { stale: boolean };
+
+export function leasePorts(lease: Pick<Lease, 'services'>): number[] {
+  return Object.values(lease.services).flat();
+}
+
+export function leaseLabel(lease: Pick<Lease, 'project' | 'env' | 'instance'>): string {
+  return `${lease.project}/${lease.env}#${lease.instance}`;
+}
+
+export function stickyKey(root: string, env: string, instance: number): string {
+  return `${root}\u0000${env}\u0000${instance}`;
+}
