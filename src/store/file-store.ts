@@ -38,7 +38,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async snapshot(): Promise<ClaimView> {
-    let read = readRegistry(this.registryFile);
+    let read = this.#guard(() => readRegistry(this.registryFile));
     if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false };
     const { registry } = read;
     return {
@@ -114,7 +114,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async #readUnlocked(): Promise<Registry> {
-    const read = readRegistry(this.registryFile);
+    const read = this.#guard(() => readRegistry(this.registryFile));
     if (!read.corrupt) return read.registry;
     return this.#transaction((registry) => ({ write: false, value: registry }));
   }
@@ -127,7 +127,7 @@ export class FileLeaseStore implements LeaseStore {
 
   /** Runs `fn` on the registry under the lock; writes it back when `fn` says it changed it. */
   async #transaction<T>(fn: (registry: Registry) => { write: boolean; value: T }): Promise<T> {
-    mkdirSync(this.home, { recursive: true, mode: 0o700 });
+    this.#guard(() => mkdirSync(this.home, { recursive: true, mode: 0o700 }));
     return withFileLock(this.#lockFile, () => {
       const read = readRegistry(this.registryFile);
       if (read.corrupt) {
@@ -137,7 +137,23 @@ export class FileLeaseStore implements LeaseStore {
       const result = fn(read.registry);
       if (result.write || read.corrupt) writeRegistry(this.registryFile, read.registry);
       return result.value;
+    }).catch((error: unknown) => {
+      throw this.#storeError(error);
     });
+  }
+
+  /** Runs a filesystem step, turning its failure into a BerthError that names BERTH_HOME. */
+  #guard<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (error) {
+      throw this.#storeError(error);
+    }
+  }
+
+  #storeError(error: unknown): unknown {
+    if (error instanceof BerthError || !(error instanceof Error) || !('code' in error)) return error;
+    return new BerthError('STORE_UNAVAILABLE', `cannot use the lease registry in ${this.home} (BERTH_HOME): ${error.message}`, { cause: error });
   }
 }
 
