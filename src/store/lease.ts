@@ -44,6 +44,11 @@ export function leasePorts(lease: Pick<Lease, 'services'>): number[] {
   return Object.values(lease.services).flat();
 }
 
+/** `5001-5003`, or `5001` for a block of one port. */
+export function formatBlock([first, last]: readonly [number, number]): string {
+  return first === last ? `${first}` : `${first}-${last}`;
+}
+
 export function leaseLabel(lease: Pick<Lease, 'project' | 'env' | 'instance'>): string {
   return `${lease.project}/${lease.env}#${lease.instance}`;
 }

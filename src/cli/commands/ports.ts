@@ -2,7 +2,7 @@ import { checkConfigFile } from '../../config/load-config.js';
 import type { PortRange } from '../../config/port-range.js';
 import { EXIT } from '../../errors.js';
 import { findConflicts, rangeUse } from '../../ports/lease-report.js';
-import { leaseLabel, type LeaseView } from '../../store/lease.js';
+import { formatBlock, leaseLabel, type LeaseView } from '../../store/lease.js';
 import { openStore } from '../context.js';
 import { printJson, printLine, table, type CliIo } from '../io.js';
 
@@ -52,7 +52,7 @@ function leaseRow(lease: LeaseView): string[] {
     .map(([name, ports]) => `${name}:${ports.join(',')}`)
     .join(' ');
   const owner = lease.reserved ? 'reserved' : lease.stale ? `pid ${lease.owner.pid} (gone: stale, reclaimed)` : `pid ${lease.owner.pid}`;
-  const blocks = lease.blocks.map((block) => `${block.ports[0]}-${block.ports[1]}`).join(' ') || '-';
+  const blocks = lease.blocks.map((block) => formatBlock(block.ports)).join(' ') || '-';
   return [lease.id, leaseLabel(lease), blocks, services || '-', owner, lease.createdAt.replace('T', ' ').slice(0, 19)];
 }
 

@@ -1,6 +1,6 @@
 import { allocate } from '../../ports/allocate.js';
 import { EXIT } from '../../errors.js';
-import { leaseLabel, type Lease } from '../../store/lease.js';
+import { formatBlock, leaseLabel, type Lease } from '../../store/lease.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 
@@ -28,7 +28,7 @@ export async function reserveCommand(
 export function describeLease(lease: Lease): string {
   const services = Object.entries(lease.services)
     .filter(([, ports]) => ports.length > 0)
-    .map(([name, ports]) => `${name} ${ports.length === 1 ? ports[0] : `${ports[0]}-${ports[ports.length - 1]}`}`);
-  const block = lease.ports ? `${lease.ports[0]}-${lease.ports[1]}` : 'no ports';
+    .map(([name, ports]) => `${name} ${formatBlock([ports[0] as number, ports[ports.length - 1] as number])}`);
+  const block = lease.ports ? formatBlock(lease.ports) : 'no ports';
   return `${leaseLabel(lease)} ${block} (${services.join(', ') || 'no services with ports'}) — lease ${lease.id}`;
 }
