@@ -1,12 +1,21 @@
 /** Where a CLI command reads its surroundings and writes its output. */
+export interface OutputStream {
+  /** false when the stream's buffer is full: wait for 'drain'. */
+  write(data: string | Uint8Array): boolean;
+  once?(event: 'drain', listener: () => void): unknown;
+  isTTY?: boolean;
+}
+
 export interface CliIo {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Subscribes to a process signal; returns the unsubscribe. Default: process.on. */
+  onSignal?: (signal: NodeJS.Signals, listener: () => void) => () => void;
 }
 
-export function printLine(stream: CliIo['stdout'], line = ''): void {
+export function printLine(stream: OutputStream, line = ''): void {
   stream.write(`${line}\n`);
 }
 

@@ -7,6 +7,7 @@ import { gcCommand } from './commands/gc.js';
 import { portsCommand } from './commands/ports.js';
 import { releaseCommand } from './commands/release.js';
 import { reserveCommand } from './commands/reserve.js';
+import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
 
@@ -36,6 +37,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   const fileOption = () => new Option('-f, --file <FILE>', 'ports.yaml to use (default: ./ports.yaml or the nearest in a parent folder)');
   const instanceOption = () => new Option('--instance <N>', 'instance number of the environment');
+
+  program
+    .command('up')
+    .description('take a block of ports and start every service of an environment, supervised; Ctrl-C stops them all')
+    .argument('[ENV]', 'environment (default: the only one, or dev)')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .option('--only <SERVICES>', 'comma-separated services to run (with what they depend on)')
+    .option('--port <SERVICE=PORT>', "pin a service's first port for this run (repeatable)", collect)
+    .option('--no-tui', 'plain prefixed output (the only output in this version)')
+    .action((env, options) => run(() => upCommand(io, env, options))());
 
   program
     .command('validate')

@@ -1,0 +1,89 @@
+import { EXIT } from '../../errors.js';
+import { allocate } from '../../ports/allocate.js';
+import { formatBlock, leaseLabel } from '../../store/lease.js';
+import { Supervisor } from '../../supervisor/supervisor.js';
+import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
+import type { CliIo } from '../io.js';
+import { PrefixedOutput, useColor } from '../prefixed-output.js';
+
+export interface UpOptions {
+  file?: string;
+  instance?: string;
+  only?: string;
+  port?: string[];
+  tui?: boolean;
+}
+
+/**
+ * `berth up [ENV]`: take a block, start every service, supervise them, stop them all on
+ * Ctrl-C / SIGTERM / SIGHUP (a second one kills at once), give the block back.
+ */
+export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions): Promise<number> {
+  const { config, env } = loadEnvironment(io, options.file, envName);
+  const only = options.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  const store = openStore(io);
+  const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
+  const { lease } = allocation;
+
+  const output = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), useColor(io.stdout, io.env));
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor({
+      config,
+      env,
+      allocation,
+      store,
+      only,
+      vars: io.env,
+      output: (service, _stream, lines) => {
+        const more = output.lines(service, lines);
+        if (!more) io.stdout.once?.('drain', () => supervisor.resumeOutput());
+        return more;
+      },
+    });
+  } catch (error) {
+    await allocation.holds.release();
+    await store.release(lease.id);
+    throw error;
+  }
+
+  const ports = Object.entries(lease.services)
+    .filter(([, list]) => list.length > 0)
+    .map(([name, list]) => `${name} ${formatBlock([list[0] as number, list[list.length - 1] as number])}`);
+  output.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports.length ? ` (${ports.join(', ')})` : ''} — Ctrl-C stops it`);
+
+  supervisor.on((event) => {
+    if (event.type === 'note') output.note(event.service ? `${event.service}: ${event.message}` : event.message);
+    if (event.type !== 'state') return;
+    const { name, state, reason, exitCode, ports: own } = event.service;
+    if (state === 'ready') output.note(`${name} ready${own.length ? ` on ${own.join(', ')}` : ''}`);
+    else if (state === 'failed') output.note(`${name} failed: ${reason ?? 'unknown reason'}`);
+    else if (state === 'exited') output.note(`${name} exited with code ${exitCode ?? 0}`);
+  });
+
+  const onSignal = io.onSignal ?? ((signal, listener) => {
+    process.on(signal, listener);
+    return () => process.off(signal, listener);
+  });
+  let signals = 0;
+  const interrupt = (signal: NodeJS.Signals) => () => {
+    signals += 1;
+    if (signals === 1) {
+      output.note(`${signal}: stopping every service (again to kill at once)`);
+      void supervisor.stop();
+    } else {
+      output.note(`${signal} again: killing every service`);
+      supervisor.kill();
+    }
+  };
+  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, interrupt(signal)));
+
+  try {
+    supervisor.start();
+    const code = await supervisor.whenEnded();
+    output.note(`stopped; released ${leaseLabel(lease)}`);
+    return code === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    for (const off of unsubscribe) off();
+  }
+}

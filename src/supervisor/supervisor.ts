@@ -1,0 +1,207 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { Allocation } from '../ports/allocate.js';
+import type { Lease } from '../store/lease.js';
+import type { LeaseStore } from '../store/lease-store.js';
+import { systemClock, type Clock } from './clock.js';
+import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
+import { ServiceRunner } from './service-runner.js';
+import type { ServiceSnapshot } from './service-state.js';
+import { spawnWithExeca, type SpawnService } from './spawn-process.js';
+import { Watchdog } from './watchdog.js';
+
+export interface SupervisorOptions {
+  config: BerthConfig;
+  env: EnvironmentConfig;
+  /** The instance's lease and the probe sockets still held on its ports. */
+  allocation: Allocation;
+  store: LeaseStore;
+  /** Run only these services (and what they depend on). */
+  only?: string[] | undefined;
+  /** The environment for `${VAR}` and for the services; default process.env. */
+  vars?: Readonly<Record<string, string | undefined>>;
+  /** Whole lines of a service's output; return false to pause that service until `resumeOutput()`. */
+  output?: (service: string, stream: 'stdout' | 'stderr', lines: Buffer) => boolean;
+  /** Lines of output kept per service for `logs` and the TUI. */
+  logLines?: number;
+  clock?: Clock;
+  spawn?: SpawnService;
+  /** Start the watchdog that kills every service group if this process dies (default true). */
+  watchdog?: boolean;
+}
+
+export type SupervisorEvent =
+  | { type: 'state'; service: ServiceSnapshot }
+  | { type: 'note'; service: string | null; message: string }
+  | { type: 'ended'; exitCode: number };
+
+export type SupervisorListener = (event: SupervisorEvent) => void;
+
+/**
+ * One running environment instance: starts its services in dependency order, each when what it
+ * depends on is ready; stops them in reverse order; and gives the lease back once every service
+ * has ended. Ends by itself when every service has ended and none restarts.
+ */
+export class Supervisor {
+  readonly lease: Lease;
+  readonly #options: SupervisorOptions;
+  readonly #runners = new Map<string, ServiceRunner>();
+  readonly #listeners = new Set<SupervisorListener>();
+  readonly #watchdog: Watchdog | null;
+  #stopping: Promise<void> | null = null;
+  #ended: Promise<number>;
+  #resolveEnded!: (code: number) => void;
+  #finished = false;
+  #reRegister: NodeJS.Timeout | null = null;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.lease = options.allocation.lease;
+    this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    const selected = selectServices(options.env, options.only);
+    const ctx: InstanceContext = { config: options.config, env: options.env, lease: this.lease, vars: options.vars ?? process.env };
+    this.#watchdog = options.watchdog === false ? null : Watchdog.start();
+    for (const service of options.env.services) {
+      if (!selected.has(service.name)) continue;
+      const runner = new ServiceRunner(
+        service,
+        buildLaunch(service, ctx),
+        {
+          spawn: options.spawn ?? spawnWithExeca,
+          clock: options.clock ?? systemClock,
+          watchdog: this.#watchdog,
+          root: options.config.root,
+          beforeFirstSpawn: () => options.allocation.holds.release(this.lease.services[service.name] ?? []),
+          output: (name, stream, lines) => options.output?.(name, stream, lines) ?? true,
+          note: (name, message) => this.#emit({ type: 'note', service: name, message }),
+          changed: (snapshot) => this.#changed(snapshot),
+        },
+        options.logLines,
+      );
+      this.#runners.set(service.name, runner);
+    }
+    this.#writeEnvFiles(ctx);
+  }
+
+  on(listener: SupervisorListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  services(): ServiceSnapshot[] {
+    return [...this.#runners.values()].map((runner) => runner.snapshot());
+  }
+
+  runner(name: string): ServiceRunner | undefined {
+    return this.#runners.get(name);
+  }
+
+  /** Starts every service as soon as what it depends on is ready. */
+  start(): void {
+    this.#reRegister = setInterval(() => void this.#options.store.ensure(this.lease).catch(() => {}), 5000);
+    this.#reRegister.unref();
+    for (const runner of this.#runners.values()) {
+      void (async () => {
+        const dependencies = runner.config.dependsOn.map((name) => this.#runners.get(name)).filter((dep): dep is ServiceRunner => dep !== undefined);
+        const results = await Promise.all(dependencies.map(async (dep) => ({ dep, ready: await dep.whenReady() })));
+        if (this.#stopping) return runner.skip('berth is stopping');
+        const failed = results.find((result) => !result.ready);
+        if (failed) {
+          const reason = `not started: dependency ${failed.dep.name} ${failed.dep.state === 'skipped' ? 'was not started' : failed.dep.state}`;
+          this.#emit({ type: 'note', service: runner.name, message: reason });
+          runner.skip(reason);
+          return;
+        }
+        runner.start();
+      })();
+    }
+  }
+
+  /** Resolves with the exit code once every service has ended and the lease is released. */
+  whenEnded(): Promise<number> {
+    return this.#ended;
+  }
+
+  /** Graceful stop in reverse dependency order: a service stops after those that depend on it. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const stopping = new Map<string, Promise<void>>();
+      const stopOne = (runner: ServiceRunner): Promise<void> => {
+        let pending = stopping.get(runner.name);
+        if (!pending) {
+          const dependants = [...this.#runners.values()].filter((other) => other.config.dependsOn.includes(runner.name));
+          pending = Promise.all(dependants.map(stopOne)).then(() => runner.stop());
+          stopping.set(runner.name, pending);
+        }
+        return pending;
+      };
+      await Promise.all([...this.#runners.values()].map(stopOne));
+      await this.#finish();
+    })();
+    return this.#stopping;
+  }
+
+  /** SIGKILL to every service's group at once (a second Ctrl-C). */
+  kill(): void {
+    for (const runner of this.#runners.values()) runner.kill();
+    void this.stop();
+  }
+
+  resumeOutput(): void {
+    for (const runner of this.#runners.values()) runner.resumeOutput();
+  }
+
+  #changed(snapshot: ServiceSnapshot): void {
+    this.#emit({ type: 'state', service: snapshot });
+    if (!this.#stopping && [...this.#runners.values()].every((runner) => runner.isFinal)) void this.#finish();
+  }
+
+  async #finish(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#reRegister) clearInterval(this.#reRegister);
+    await this.#options.allocation.holds.release();
+    await this.#options.store.release(this.lease.id).catch((error: unknown) => {
+      this.#emit({ type: 'note', service: null, message: `could not release lease ${this.lease.id}: ${(error as Error).message}` });
+    });
+    this.#watchdog?.close();
+    const runners = [...this.#runners.values()];
+    const exitCode = this.#stopping
+      ? runners.some((runner) => runner.killedOnStop) ? 1 : 0
+      : runners.every((runner) => runner.state === 'exited') ? 0 : 1;
+    this.#emit({ type: 'ended', exitCode });
+    this.#resolveEnded(exitCode);
+  }
+
+  #writeEnvFiles(ctx: InstanceContext): void {
+    const content = envFileContent(ctx);
+    for (const runner of this.#runners.values()) {
+      const file = envFilePath(runner.config, ctx);
+      if (file === null) continue;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    }
+  }
+
+  #emit(event: SupervisorEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+/** The services to run: those named by `only` and, transitively, what they depend on. */
+export function selectServices(env: EnvironmentConfig, only: readonly string[] | undefined): Set<string> {
+  if (!only || only.length === 0) return new Set(env.services.map((service) => service.name));
+  const byName = new Map(env.services.map((service) => [service.name, service]));
+  const unknown = only.filter((name) => !byName.has(name));
+  if (unknown.length > 0) throw new UsageError(`--only: no service ${unknown.join(', ')} in environment ${env.name} (services: ${[...byName.keys()].join(', ')})`);
+  const selected = new Set<string>();
+  const add = (name: string) => {
+    if (selected.has(name)) return;
+    selected.add(name);
+    for (const dependency of byName.get(name)?.dependsOn ?? []) add(dependency);
+  };
+  only.forEach(add);
+  return selected;
+}
