@@ -17,13 +17,22 @@ export interface YamlSource {
 export function parseYamlSource(text: string, displayName: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const lines = text.split('\n');
+  const hinted = new Set<number>();
   const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
+    let message = error.message.split('\n')[0] ?? error.message;
+    // `{ cmd: node x.js ${api.port} }`: inside { }, an unquoted ${ starts a nested mapping.
+    const source = lines[pos.line - 1] ?? '';
+    if (/\{[^}]*\$\{/.test(source) && !hinted.has(pos.line)) {
+      hinted.add(pos.line);
+      message += ' (inside { ... }, quote a value that holds ${...}: cmd: "node x.js ${api.port}")';
+    }
     return {
       file: displayName,
       line: pos.line,
       col: pos.col,
-      message: error.message.split('\n')[0] ?? error.message,
+      message,
       severity: doc.errors.includes(error as never) ? 'error' : 'warning',
     };
   });
