@@ -37,9 +37,14 @@ function wildcardSeesAll(): boolean {
   return dualStackOnly;
 }
 
+/** A held port is not a service: a client that connects to it is reset at once, never left hanging. */
+function refuse(socket: net.Socket): void {
+  socket.resetAndDestroy();
+}
+
 function listen(port: number, host: string): Promise<net.Server | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
-    const server = net.createServer();
+    const server = net.createServer(refuse);
     server.unref();
     const onError = (error: NodeJS.ErrnoException) => resolve(error);
     server.once('error', onError);

@@ -15,8 +15,17 @@ export interface SpawnedService {
  * no stdin, output as streams (berth frames and forwards it itself), node_modules/.bin of the
  * project on PATH as npm scripts have it, and no cleanup of its own: berth stops process groups.
  */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/** Loads execa ahead of time; `berth up` does it before taking ports, not between hold and spawn. */
+export function preloadSpawner(): Promise<unknown> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
 export const spawnWithExeca: SpawnService = async (launch, options) => {
-  const { execa } = await import('execa');
+  execaModule ??= import('execa');
+  const { execa } = await execaModule;
   const subprocess = execa(launch.file, launch.args, {
     cwd: launch.cwd,
     env: launch.env,

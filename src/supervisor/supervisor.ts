@@ -100,6 +100,7 @@ export class Supervisor {
 
   /** Starts every service as soon as what it depends on is ready. */
   start(): void {
+    if (this.#stopping || this.#finished) return;
     this.#reRegister = setInterval(() => void this.#options.store.ensure(this.lease).catch(() => {}), 5000);
     this.#reRegister.unref();
     for (const runner of this.#runners.values()) {

@@ -1,7 +1,11 @@
 import { EXIT } from '../../errors.js';
 import { allocate } from '../../ports/allocate.js';
 import { formatBlock, leaseLabel } from '../../store/lease.js';
-import { Supervisor } from '../../supervisor/supervisor.js';
+import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
+import type { Allocation } from '../../ports/allocate.js';
+import type { FileLeaseStore } from '../../store/file-store.js';
+import { preloadSpawner } from '../../supervisor/spawn-process.js';
+import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import type { CliIo } from '../io.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
@@ -21,8 +25,52 @@ export interface UpOptions {
 export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions): Promise<number> {
   const { config, env } = loadEnvironment(io, options.file, envName);
   const only = options.only?.split(',').map((name) => name.trim()).filter(Boolean);
-  const store = openStore(io);
-  const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
+  if (only) selectServices(env, only); // a bad --only is a usage error before any port is taken
+
+  // Signals are ours from here on: one that comes while ports are being taken stops the
+  // stack as soon as it exists, instead of killing berth with a lease half made.
+  const onSignal = io.onSignal ?? ((signal, listener) => {
+    process.on(signal, listener);
+    return () => process.off(signal, listener);
+  });
+  let signals = 0;
+  let supervisor: Supervisor | undefined;
+  let output: PrefixedOutput | undefined;
+  const interrupt = (signal: NodeJS.Signals) => () => {
+    signals += 1;
+    if (!supervisor) return; // acted on once the supervisor exists
+    if (signals === 1) {
+      output?.note(`${signal}: stopping every service (again to kill at once)`);
+      void supervisor.stop();
+    } else {
+      output?.note(`${signal} again: killing every service`);
+      supervisor.kill();
+    }
+  };
+  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, interrupt(signal)));
+  try {
+    await preloadSpawner(); // so the first service starts right after its ports are released
+    const store = openStore(io);
+    const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
+    return await supervise(io, { config, env, store, allocation, only }, (created, out) => {
+      supervisor = created;
+      output = out;
+      if (signals > 0) {
+        out.note('stopping: a signal came while starting');
+        void created.stop();
+      }
+    });
+  } finally {
+    for (const off of unsubscribe) off();
+  }
+}
+
+async function supervise(
+  io: CliIo,
+  input: { config: BerthConfig; env: EnvironmentConfig; store: FileLeaseStore; allocation: Allocation; only: string[] | undefined },
+  created: (supervisor: Supervisor, output: PrefixedOutput) => void,
+): Promise<number> {
+  const { config, env, store, allocation, only } = input;
   const { lease } = allocation;
 
   const output = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), useColor(io.stdout, io.env));
@@ -61,29 +109,9 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
     else if (state === 'exited') output.note(`${name} exited with code ${exitCode ?? 0}`);
   });
 
-  const onSignal = io.onSignal ?? ((signal, listener) => {
-    process.on(signal, listener);
-    return () => process.off(signal, listener);
-  });
-  let signals = 0;
-  const interrupt = (signal: NodeJS.Signals) => () => {
-    signals += 1;
-    if (signals === 1) {
-      output.note(`${signal}: stopping every service (again to kill at once)`);
-      void supervisor.stop();
-    } else {
-      output.note(`${signal} again: killing every service`);
-      supervisor.kill();
-    }
-  };
-  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, interrupt(signal)));
-
-  try {
-    supervisor.start();
-    const code = await supervisor.whenEnded();
-    output.note(`stopped; released ${leaseLabel(lease)}`);
-    return code === 0 ? EXIT.ok : EXIT.failed;
-  } finally {
-    for (const off of unsubscribe) off();
-  }
+  created(supervisor, output);
+  supervisor.start();
+  const code = await supervisor.whenEnded();
+  output.note(`stopped; released ${leaseLabel(lease)}`);
+  return code === 0 ? EXIT.ok : EXIT.failed;
 }
