@@ -7,7 +7,10 @@ import net from 'node:net';
  * than the poll interval.
  */
 
-const POLL_MS = 25;
+/** Polls start fast (most services bind within milliseconds) and back off to 100 ms. */
+function* pollIntervals(): Generator<number> {
+  for (let ms = 5; ; ms = Math.min(ms * 2, 100)) yield ms;
+}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -38,9 +41,10 @@ export function canConnect(port: number, host: string, timeoutMs = 1000): Promis
 
 /** Resolves true once the port accepts on 127.0.0.1 or ::1; false if aborted first. */
 export async function waitForPort(port: number, signal: AbortSignal): Promise<boolean> {
+  const intervals = pollIntervals();
   while (!signal.aborted) {
     if ((await canConnect(port, '127.0.0.1')) || (await canConnect(port, '::1'))) return true;
-    await pause(POLL_MS, signal);
+    await pause(intervals.next().value as number, signal);
   }
   return false;
 }
@@ -59,10 +63,11 @@ function get(port: number, path: string, timeoutMs: number): Promise<number | un
 
 /** Resolves true once GET http://127.0.0.1:port/path answers 2xx or 3xx; false if aborted first. */
 export async function waitForHttp(port: number, path: string, signal: AbortSignal): Promise<boolean> {
+  const intervals = pollIntervals();
   while (!signal.aborted) {
     const status = await get(port, path, 2000);
     if (status !== undefined && status >= 200 && status < 400) return true;
-    await pause(POLL_MS, signal);
+    await pause(intervals.next().value as number, signal);
   }
   return false;
 }

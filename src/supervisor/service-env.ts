@@ -22,6 +22,8 @@ export interface InstanceContext {
   lease: Lease;
   /** The supervisor's environment, for `${VAR}`. */
   vars: Readonly<Record<string, string | undefined>>;
+  /** `<SERVICE>_PORT` of every service, computed once per instance. */
+  portVars?: Record<string, string>;
 }
 
 function interpolationFor(service: ServiceConfig, ctx: InstanceContext): InterpolationContext {
@@ -47,8 +49,9 @@ export function portVariables(lease: Lease): Record<string, string> {
 export function buildLaunch(service: ServiceConfig, ctx: InstanceContext): LaunchSpec {
   const interpolation = interpolationFor(service, ctx);
   const ports = ctx.lease.services[service.name] ?? [];
+  ctx.portVars ??= portVariables(ctx.lease);
   const env: Record<string, string> = {
-    ...portVariables(ctx.lease),
+    ...ctx.portVars,
     BERTH_PROJECT: ctx.config.project,
     BERTH_ENV: ctx.env.name,
     BERTH_INSTANCE: String(ctx.lease.instance),

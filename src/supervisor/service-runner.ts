@@ -191,7 +191,7 @@ export class ServiceRunner {
       this.#set('stopped', null);
       return;
     }
-    const { child, spawnError } = await this.#hooks.spawn(this.launch, { preferLocalFrom: this.#hooks.root });
+    const { child, spawnError } = this.#hooks.spawn(this.launch, { preferLocalFrom: this.#hooks.root });
     if (child.pid === undefined) {
       this.#fail(await spawnError);
       return;

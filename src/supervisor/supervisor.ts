@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
 import { ServiceRunner } from './service-runner.js';
 import type { ServiceSnapshot } from './service-state.js';
-import { spawnWithExeca, type SpawnService } from './spawn-process.js';
+import { spawnProcess, type SpawnService } from './spawn-process.js';
 import { Watchdog } from './watchdog.js';
 
 export interface SupervisorOptions {
@@ -69,7 +69,7 @@ export class Supervisor {
         service,
         buildLaunch(service, ctx),
         {
-          spawn: options.spawn ?? spawnWithExeca,
+          spawn: options.spawn ?? spawnProcess,
           clock: options.clock ?? systemClock,
           watchdog: this.#watchdog,
           root: options.config.root,

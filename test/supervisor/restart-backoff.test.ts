@@ -48,7 +48,7 @@ class VirtualClock implements Clock {
 
 /** A fake child that exits with `code` as soon as it is spawned. */
 function failingSpawn(code: number, spawned: number[]): SpawnService {
-  return async () => {
+  return () => {
     const child = new EventEmitter() as ChildProcess;
     const pid = 4_000_000 + spawned.length; // beyond pid_max: no real group is ever signalled
     Object.assign(child, { pid, stdout: new PassThrough(), stderr: new PassThrough() });

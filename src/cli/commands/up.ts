@@ -4,7 +4,6 @@ import { formatBlock, leaseLabel } from '../../store/lease.js';
 import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
 import type { Allocation } from '../../ports/allocate.js';
 import type { FileLeaseStore } from '../../store/file-store.js';
-import { preloadSpawner } from '../../supervisor/spawn-process.js';
 import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -49,7 +48,6 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
   };
   const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, interrupt(signal)));
   try {
-    await preloadSpawner(); // so the first service starts right after its ports are released
     const store = openStore(io);
     const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
     return await supervise(io, { config, env, store, allocation, only }, (created, out) => {
