@@ -30,21 +30,15 @@ export class LineFramer {
   }
 }
 
-/** Every line of `lines` (newline-terminated) with `prefix` before it, in one Buffer. */
+/**
+ * Every line of `lines` (newline-terminated) with `prefix` before it, in one Buffer. The bytes
+ * pass through as latin1 — one char per byte, so UTF-8 (or anything else) is carried unchanged —
+ * which lets the engine's native replaceAll do the work instead of a copy per line.
+ */
 export function prefixLines(lines: Buffer, prefix: Buffer): Buffer {
-  let count = 0;
-  for (let at = lines.indexOf(NEWLINE); at !== -1; at = lines.indexOf(NEWLINE, at + 1)) count += 1;
-  const out = Buffer.allocUnsafe(lines.length + count * prefix.length);
-  let read = 0;
-  let write = 0;
-  while (read < lines.length) {
-    const end = lines.indexOf(NEWLINE, read);
-    const stop = end === -1 ? lines.length : end + 1;
-    write += prefix.copy(out, write);
-    write += lines.copy(out, write, read, stop);
-    read = stop;
-  }
-  return out.subarray(0, write);
+  const head = prefix.toString('latin1');
+  const text = lines.toString('latin1');
+  return Buffer.from(`${head}${text.slice(0, -1).replaceAll('\n', `\n${head}`)}\n`, 'latin1');
 }
 
 /** Splits newline-terminated lines into strings, without their newlines. */

@@ -1,45 +1,34 @@
 import { splitLines } from './line-framer.js';
 
 /**
- * The last lines of a service's output. Whole-line chunks are kept as they arrived (no string
- * per line on the hot path) and only split when someone reads them; the oldest chunks are
- * dropped once more than `capacity` lines are kept.
+ * The recent output of a service. Whole-line chunks are kept as they arrived — no per-line work
+ * on the hot path — up to `maxBytes`, oldest dropped first, and split into lines only when read.
  */
 export class LogRing {
-  readonly capacity: number;
-  #chunks: { data: Buffer; lines: number }[] = [];
-  #lines = 0;
-  /** Lines ever added, so readers can ask for what came after a point. */
-  #total = 0;
+  readonly maxBytes: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
 
-  constructor(capacity = 1000) {
-    this.capacity = capacity;
+  constructor(maxBytes = 256 * 1024) {
+    this.maxBytes = maxBytes;
   }
 
   add(lines: Buffer): void {
-    let count = 0;
-    for (let at = lines.indexOf(0x0a); at !== -1; at = lines.indexOf(0x0a, at + 1)) count += 1;
-    if (count === 0) return;
-    this.#chunks.push({ data: lines, lines: count });
-    this.#lines += count;
-    this.#total += count;
-    while (this.#chunks.length > 1 && this.#lines - (this.#chunks[0]?.lines ?? 0) >= this.capacity) {
-      this.#lines -= this.#chunks.shift()?.lines ?? 0;
+    if (lines.length === 0) return;
+    this.#chunks.push(lines);
+    this.#bytes += lines.length;
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.length ?? 0) >= this.maxBytes) {
+      this.#bytes -= this.#chunks.shift()?.length ?? 0;
     }
   }
 
-  get total(): number {
-    return this.#total;
-  }
-
-  /** The last `count` lines (all kept lines when omitted, at most `capacity`). */
-  tail(count = this.capacity): string[] {
-    const wanted = Math.min(count, this.capacity);
+  /** The last `count` lines kept (all of them when omitted). */
+  tail(count = Infinity): string[] {
     const lines: string[] = [];
-    for (let i = this.#chunks.length - 1; i >= 0 && lines.length < wanted; i--) {
+    for (let i = this.#chunks.length - 1; i >= 0 && lines.length < count; i--) {
       const chunk = this.#chunks[i];
-      if (chunk) lines.unshift(...splitLines(chunk.data));
+      if (chunk) lines.unshift(...splitLines(chunk));
     }
-    return lines.slice(-wanted);
+    return count === Infinity ? lines : lines.slice(-count);
   }
 }

@@ -69,11 +69,11 @@ export class ServiceRunner {
   #readyWaiters: ((ready: boolean) => void)[] = [];
   #endWaiters: (() => void)[] = [];
 
-  constructor(config: ServiceConfig, launch: LaunchSpec, hooks: RunnerHooks, logLines = 1000) {
+  constructor(config: ServiceConfig, launch: LaunchSpec, hooks: RunnerHooks, logBytes?: number) {
     this.config = config;
     this.launch = launch;
     this.#hooks = hooks;
-    this.log = new LogRing(logLines);
+    this.log = new LogRing(logBytes);
   }
 
   get name(): string {
@@ -291,7 +291,7 @@ export class ServiceRunner {
   #waitForLog(text: string, signal: AbortSignal): Promise<boolean> {
     const needle = Buffer.from(text);
     return new Promise((resolve) => {
-      if (this.log.tail().some((line) => line.includes(text))) return resolve(true);
+      if (this.log.tail(1000).some((line) => line.includes(text))) return resolve(true);
       const done = (ok: boolean) => {
         this.#logWaiter = null;
         signal.removeEventListener('abort', onAbort);

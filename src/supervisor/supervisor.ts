@@ -24,8 +24,8 @@ export interface SupervisorOptions {
   vars?: Readonly<Record<string, string | undefined>>;
   /** Whole lines of a service's output; return false to pause that service until `resumeOutput()`. */
   output?: (service: string, stream: 'stdout' | 'stderr', lines: Buffer) => boolean;
-  /** Lines of output kept per service for `logs` and the TUI. */
-  logLines?: number;
+  /** Bytes of recent output kept per service for `logs` and the TUI (default 256 KiB). */
+  logBytes?: number;
   clock?: Clock;
   spawn?: SpawnService;
   /** Start the watchdog that kills every service group if this process dies (default true). */
@@ -78,7 +78,7 @@ export class Supervisor {
           note: (name, message) => this.#emit({ type: 'note', service: name, message }),
           changed: (snapshot) => this.#changed(snapshot),
         },
-        options.logLines,
+        options.logBytes,
       );
       this.#runners.set(service.name, runner);
     }

@@ -27,13 +27,14 @@ describe('prefixLines', () => {
 });
 
 describe('LogRing', () => {
-  it('keeps the last lines, splitting chunks only when read', () => {
-    const ring = new LogRing(3);
+  it('keeps the most recent chunks up to its byte bound, splitting them only when read', () => {
+    const ring = new LogRing(6);
     ring.add(Buffer.from('1\n2\n'));
     ring.add(Buffer.from('3\n4\n'));
     ring.add(Buffer.from('5\n'));
     expect(ring.tail()).toEqual(['3', '4', '5']);
     expect(ring.tail(2)).toEqual(['4', '5']);
-    expect(ring.total).toBe(5);
+    ring.add(Buffer.from('a much longer line\n'));
+    expect(ring.tail()).toEqual(['a much longer line']);
   });
 });
