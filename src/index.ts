@@ -31,3 +31,8 @@ export { berthHome } from './store/berth-home.js';
 export { currentOwner, isOwnerAlive, isProcessAlive, readProcess } from './store/process-identity.js';
 
 export { BerthError, ConfigError, UsageError, EXIT, formatIssue, type ConfigIssue, type ExitCode } from './errors.js';
+
+export { Supervisor, selectServices, type SupervisorOptions, type SupervisorEvent, type SupervisorListener } from './supervisor/supervisor.js';
+export type { ServiceSnapshot, ServiceState } from './supervisor/service-state.js';
+export type { Clock } from './supervisor/clock.js';
+export type { SpawnService, SpawnedService } from './supervisor/spawn-process.js';

@@ -67,6 +67,8 @@ export class ServiceRunner {
   #spawning: Promise<void> | null = null;
   #paused = false;
   #readyWaiters: ((ready: boolean) => void)[] = [];
+  /** Sees every output chunk while a `ready: { log }` check waits. */
+  #logWaiter: ((lines: Buffer) => void) | null = null;
   #endWaiters: (() => void)[] = [];
 
   constructor(config: ServiceConfig, launch: LaunchSpec, hooks: RunnerHooks, logBytes?: number) {
@@ -259,8 +261,6 @@ export class ServiceRunner {
       });
     });
   }
-
-  #logWaiter: ((lines: Buffer) => void) | null = null;
 
   async #awaitReady(run: Run): Promise<void> {
     const check = this.config.ready;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
@@ -14,9 +14,13 @@ const serve = `node ${FIX}/serve.mjs`;
 function project(yaml: string) {
   const cwd = projectWith(yaml);
   const env = { BERTH_HOME: tempDir('berth-home-') };
-  const leases = () => {
+  const leases = (): Lease[] => {
     const file = path.join(env.BERTH_HOME, 'registry.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { leases: Lease[] }).leases : [];
+    try {
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { leases: Lease[] }).leases : [];
+    } catch {
+      return []; // not (yet) a valid registry
+    }
   };
   return { cwd, env, leases, up: (...args: string[]) => startUp(args, { cwd, env }) };
 }
@@ -247,6 +251,83 @@ environments:
     berth.child.kill('SIGINT');
     await berth.exit;
     expect(berth.lines.some((line) => line.startsWith('web '))).toBe(false);
+  });
+});
+
+describe('berth up: readiness, a second Ctrl-C, colour', () => {
+  it('ready: { http } waits for a 2xx; one that never comes fails the service after ready_timeout', async () => {
+    const { up } = project(`version: 1
+ranges: { dev: 22140-22149 }
+environments:
+  dev:
+    services:
+      good: { cmd: node ${FIX}/http.mjs, ready: { http: /health } }
+      bad: { cmd: node ${FIX}/http.mjs, ready: { http: /missing }, ready_timeout: 600ms }
+`);
+    const berth = up();
+    await berth.line(/good ready on 22140/);
+    await berth.line(/bad: not ready after 600 ms: GET \/missing on port 22141 never answered 2xx\/3xx/);
+    await berth.line(/bad failed: not ready after 600 ms/);
+    berth.child.kill('SIGINT');
+    expect((await berth.exit).code).toBe(0);
+  });
+
+  it('a second Ctrl-C kills at once, without waiting for stop_timeout', async () => {
+    const { up } = project(`version: 1
+ranges: { dev: 22150-22159 }
+environments:
+  dev:
+    services:
+      stubborn: { cmd: node ${FIX}/ignore-term.mjs, ports: 0, ready: { log: running }, stop_timeout: 60s }
+`);
+    const berth = up();
+    await berth.line(/stubborn ready/);
+    berth.child.kill('SIGINT');
+    await berth.line(/ignoring SIGTERM/);
+    const second = Date.now();
+    berth.child.kill('SIGINT');
+    expect((await berth.exit).code).toBe(1);
+    expect(Date.now() - second).toBeLessThan(5000);
+    expect(berth.lines).toContain('berth    │ SIGINT again: killing every service');
+  });
+
+  it('colours names when asked (FORCE_COLOR) and never with NO_COLOR', async () => {
+    const yaml = `version: 1
+ranges: { dev: 22160-22169 }
+environments:
+  dev:
+    services:
+      one: { cmd: node ${FIX}/exit-with.mjs 0, ports: 0 }
+`;
+    const { cwd, env } = project(yaml);
+    const coloured = startUp([], { cwd, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '' } });
+    await coloured.exit;
+    expect(coloured.lines.find((line) => line.includes('run 1'))).toMatch(/^\u001b\[\d+mone   │ \u001b\[0mrun 1$/);
+    const plain = startUp([], { cwd, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '1' } });
+    await plain.exit;
+    expect(plain.lines).toContain('one   │ run 1');
+  });
+});
+
+describe('berth up and a corrupt registry', () => {
+  it('a running berth re-registers its lease after the registry was set aside', async () => {
+    const { up, leases, env } = project(`version: 1
+ranges: { dev: 22130-22139 }
+environments:
+  dev:
+    services:
+      web: { cmd: ${serve} }
+`);
+    const berth = up();
+    await berth.line(/web ready/);
+    const [lease] = leases();
+    writeFileSync(path.join(env.BERTH_HOME, 'registry.json'), 'not json at all');
+    await waitFor(() => leases().some((entry) => entry.id === lease?.id), 8000, 'the lease to be registered again');
+    expect(readdirSync(env.BERTH_HOME).some((name) => name.startsWith('registry.json.corrupt-'))).toBe(true);
+    expect(berth.stderr()).toContain('was not a valid registry; moved it to');
+    berth.child.kill('SIGINT');
+    expect((await berth.exit).code).toBe(0);
+    expect(leases()).toEqual([]);
   });
 });
 
