@@ -120,9 +120,14 @@ function checkServiceNames(env: EnvironmentConfig, at: Path, report: Report): vo
   }
 }
 
-/** `<SERVICE>_PORT`: upper case, non-alphanumerics become `_`. */
+/** A name as it appears in an environment variable: upper case, non-alphanumerics become `_`. */
+export function envName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** `<SERVICE>_PORT`. */
 export function portVariable(service: string): string {
-  return `${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PORT`;
+  return `${envName(service)}_PORT`;
 }
 
 function warnEphemeral(

@@ -49,6 +49,14 @@ export function formatBlock([first, last]: readonly [number, number]): string {
   return first === last ? `${first}` : `${first}-${last}`;
 }
 
+/** `api 4100-4101, web 4300`: the services that have ports, each with its ports. */
+export function servicePortsSummary(lease: Pick<Lease, 'services'>): string {
+  return Object.entries(lease.services)
+    .filter(([, ports]) => ports.length > 0)
+    .map(([name, ports]) => `${name} ${formatBlock([ports[0] as number, ports[ports.length - 1] as number])}`)
+    .join(', ');
+}
+
 export function leaseLabel(lease: Pick<Lease, 'project' | 'env' | 'instance'>): string {
   return `${lease.project}/${lease.env}#${lease.instance}`;
 }

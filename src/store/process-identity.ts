@@ -20,6 +20,14 @@ function linuxBootTimeMs(): number {
   return bootTimeMs;
 }
 
+/**
+ * The fields of /proc/PID/stat after the command name, which is in parentheses and may itself
+ * hold spaces: [0] state, [1] ppid, [2] pgid, … [19] start time in clock ticks.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export interface ProcessInfo {
   startTime: number;
   state: string;
@@ -37,8 +45,7 @@ export function readProcess(pid: number): ProcessInfo | null {
     } catch {
       return null;
     }
-    // Fields after the command name, which is in parentheses and may itself contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     const ticks = Number(fields[19]);
     return {
       state: fields[0] ?? '?',

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFields } from '../store/process-identity.js';
 
 /**
  * Signals and liveness of whole process groups. Every service runs as the leader of its own
@@ -34,7 +35,7 @@ function groupsWithLiveMembers(): Set<number> {
     } catch {
       continue;
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+    const fields = statFields(stat);
     if (fields[0] !== 'Z') groups.add(Number(fields[2]));
   }
   scan = { at: now, groups };

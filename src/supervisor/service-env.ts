@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { interpolate, type InterpolationContext, type ServicePorts } from '../config/interpolate.js';
 import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/types.js';
-import { portVariable } from '../config/validate-config.js';
+import { envName, portVariable } from '../config/validate-config.js';
 import type { Lease } from '../store/lease.js';
 
 /** How to start one service of an instance: argv, cwd and environment, interpolated. */
@@ -60,7 +60,7 @@ export function buildLaunch(service: ServiceConfig, ctx: InstanceContext): Launc
   if (ports[0] !== undefined) env.PORT = String(ports[0]);
   service.portNames?.forEach((name, index) => {
     const port = ports[index];
-    if (port !== undefined) env[`PORT_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(port);
+    if (port !== undefined) env[`PORT_${envName(name)}`] = String(port);
   });
   for (const [key, value] of Object.entries(service.env)) env[key] = interpolate(value, interpolation);
 

@@ -1,6 +1,6 @@
 import { allocate } from '../../ports/allocate.js';
 import { EXIT } from '../../errors.js';
-import { formatBlock, leaseLabel, type Lease } from '../../store/lease.js';
+import { formatBlock, leaseLabel, servicePortsSummary, type Lease } from '../../store/lease.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 
@@ -26,9 +26,6 @@ export async function reserveCommand(
 }
 
 export function describeLease(lease: Lease): string {
-  const services = Object.entries(lease.services)
-    .filter(([, ports]) => ports.length > 0)
-    .map(([name, ports]) => `${name} ${formatBlock([ports[0] as number, ports[ports.length - 1] as number])}`);
   const block = lease.ports ? formatBlock(lease.ports) : 'no ports';
-  return `${leaseLabel(lease)} ${block} (${services.join(', ') || 'no services with ports'}) — lease ${lease.id}`;
+  return `${leaseLabel(lease)} ${block} (${servicePortsSummary(lease) || 'no services with ports'}) — lease ${lease.id}`;
 }

@@ -1,6 +1,6 @@
 import { EXIT } from '../../errors.js';
 import { allocate } from '../../ports/allocate.js';
-import { formatBlock, leaseLabel } from '../../store/lease.js';
+import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
 import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
 import type { Allocation } from '../../ports/allocate.js';
 import type { FileLeaseStore } from '../../store/file-store.js';
@@ -93,10 +93,8 @@ async function supervise(
     throw error;
   }
 
-  const ports = Object.entries(lease.services)
-    .filter(([, list]) => list.length > 0)
-    .map(([name, list]) => `${name} ${formatBlock([list[0] as number, list[list.length - 1] as number])}`);
-  output.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports.length ? ` (${ports.join(', ')})` : ''} — Ctrl-C stops it`);
+  const ports = servicePortsSummary(lease);
+  output.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — Ctrl-C stops it`);
 
   supervisor.on((event) => {
     if (event.type === 'note') output.note(event.service ? `${event.service}: ${event.message}` : event.message);
