@@ -7,6 +7,10 @@ import { gcCommand } from './commands/gc.js';
 import { portsCommand } from './commands/ports.js';
 import { releaseCommand } from './commands/release.js';
 import { reserveCommand } from './commands/reserve.js';
+import { downCommand } from './commands/down.js';
+import { logsCommand } from './commands/logs.js';
+import { psCommand } from './commands/ps.js';
+import { serviceActionCommand } from './commands/service-action.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
@@ -48,6 +52,46 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--port <SERVICE=PORT>', "pin a service's first port for this run (repeatable)", collect)
     .option('--no-tui', 'plain prefixed output (the only output in this version)')
     .action((env, options) => run(() => upCommand(io, env, options))());
+
+  program
+    .command('down')
+    .description('stop a running instance of this project gracefully, from any terminal')
+    .argument('[ENV]', 'environment')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .option('--all', 'every running instance of this project (of ENV, if given)')
+    .action((env, options) => run(() => downCommand(io, env, options))());
+
+  program
+    .command('ps')
+    .description('running instances with their services, pids, ports, states and restarts')
+    .addOption(fileOption())
+    .option('--all', 'every instance on this machine, of every project')
+    .option('--json', 'one JSON document: { instances: [...] }')
+    .action((options) => run(() => psCommand(io, options))());
+
+  for (const action of ['restart', 'stop', 'start'] as const) {
+    program
+      .command(action)
+      .description(`${action} one service of a running instance${action === 'stop' ? ' (it stays stopped until `berth start`)' : ''}`)
+      .argument('<SERVICE>', 'service name')
+      .argument('[ENV]', 'environment')
+      .addOption(fileOption())
+      .addOption(instanceOption())
+      .option('--json', 'print the service as JSON')
+      .action((service, env, options) => run(() => serviceActionCommand(io, action, service, env, options))());
+  }
+
+  program
+    .command('logs')
+    .description('recent output of a service (or of all, prefixed) of a running instance')
+    .argument('[SERVICE]', 'service name (default: every service)')
+    .argument('[ENV]', 'environment')
+    .addOption(new Option('--file <FILE>', 'ports.yaml to use (-f is --follow here)'))
+    .addOption(instanceOption())
+    .option('-f, --follow', 'keep printing new output')
+    .option('--tail <N>', 'lines of each service to start with', '100')
+    .action((service, env, options) => run(() => logsCommand(io, service, env, options))());
 
   program
     .command('validate')

@@ -129,10 +129,20 @@ export class ServiceRunner {
     this.#set('skipped', reason);
   }
 
-  start(): void {
-    if (this.#state !== 'pending' && this.#state !== 'stopped') return;
+  /** Starts a service that is pending, or has ended (stopped, exited, failed); false otherwise. */
+  start(): boolean {
+    if (this.#run || this.#spawning || this.#backoffTimer !== null || !(this.#state === 'pending' || this.isFinal)) return false;
     this.#stopRequested = false;
+    this.#backoff.reset();
     this.#beginSpawn();
+    return true;
+  }
+
+  /** Stops the service if it runs and starts it again; its ports stay the same. */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.#restarts += 1;
+    this.start();
   }
 
   #beginSpawn(): void {

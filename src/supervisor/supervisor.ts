@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { BerthError, UsageError } from '../errors.js';
 import type { Allocation } from '../ports/allocate.js';
 import type { Lease } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
@@ -35,6 +35,8 @@ export interface SupervisorOptions {
 export type SupervisorEvent =
   | { type: 'state'; service: ServiceSnapshot }
   | { type: 'note'; service: string | null; message: string }
+  /** Whole, newline-terminated lines a service wrote. */
+  | { type: 'output'; service: string; stream: 'stdout' | 'stderr'; lines: Buffer }
   | { type: 'ended'; exitCode: number };
 
 export type SupervisorListener = (event: SupervisorEvent) => void;
@@ -74,7 +76,10 @@ export class Supervisor {
           watchdog: this.#watchdog,
           root: options.config.root,
           beforeFirstSpawn: () => options.allocation.holds.release(this.lease.services[service.name] ?? []),
-          output: (name, stream, lines) => options.output?.(name, stream, lines) ?? true,
+          output: (name, stream, lines) => {
+            if (this.#listeners.size > 0) this.#emit({ type: 'output', service: name, stream, lines });
+            return options.output?.(name, stream, lines) ?? true;
+          },
           note: (name, message) => this.#emit({ type: 'note', service: name, message }),
           changed: (snapshot) => this.#changed(snapshot),
         },
@@ -144,6 +149,38 @@ export class Supervisor {
     return this.#stopping;
   }
 
+  /** Whether the instance is stopping or has ended. */
+  get stopping(): boolean {
+    return this.#stopping !== null || this.#finished;
+  }
+
+  /** `berth stop SERVICE`: stops one service; it stays stopped (no restart policy) until started. */
+  async stopService(name: string): Promise<ServiceSnapshot> {
+    const runner = this.#serviceOrThrow(name);
+    await runner.stop();
+    return runner.snapshot();
+  }
+
+  /** `berth start SERVICE`: starts a stopped (or ended) service again, on the same ports. */
+  startService(name: string): ServiceSnapshot {
+    const runner = this.#serviceOrThrow(name);
+    if (!this.stopping) runner.start();
+    return runner.snapshot();
+  }
+
+  /** `berth restart SERVICE`: stop, then start, on the same ports. */
+  async restartService(name: string): Promise<ServiceSnapshot> {
+    const runner = this.#serviceOrThrow(name);
+    if (!this.stopping) await runner.restart();
+    return runner.snapshot();
+  }
+
+  #serviceOrThrow(name: string): ServiceRunner {
+    const runner = this.#runners.get(name);
+    if (!runner) throw new BerthError('UNKNOWN_SERVICE', `no service "${name}" in ${this.lease.project}/${this.lease.env}#${this.lease.instance} (services: ${[...this.#runners.keys()].join(', ')})`);
+    return runner;
+  }
+
   /** SIGKILL to every service's group at once (a second Ctrl-C). */
   kill(): void {
     for (const runner of this.#runners.values()) runner.kill();
@@ -156,7 +193,10 @@ export class Supervisor {
 
   #changed(snapshot: ServiceSnapshot): void {
     this.#emit({ type: 'state', service: snapshot });
-    if (!this.#stopping && [...this.#runners.values()].every((runner) => runner.isFinal)) void this.#finish();
+    // Ends by itself once every service has ended on its own; one stopped on request
+    // (`berth stop`) keeps the instance alive so it can be started again.
+    const runners = [...this.#runners.values()];
+    if (!this.#stopping && runners.every((runner) => runner.isFinal) && !runners.some((runner) => runner.state === 'stopped')) void this.#finish();
   }
 
   async #finish(): Promise<void> {

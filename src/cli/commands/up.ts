@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { ControlServer } from '../../control/control-server.js';
 import { EXIT } from '../../errors.js';
 import { allocate } from '../../ports/allocate.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
@@ -106,8 +108,21 @@ async function supervise(
   });
 
   created(supervisor, output);
+  const control = await serveControl(store, supervisor).catch((error: unknown) => {
+    output.note(`no control socket (berth ps/down/logs will not reach this instance): ${(error as Error).message}`);
+    return null;
+  });
   supervisor.start();
   const code = await supervisor.whenEnded();
+  await control?.close();
   output.note(`stopped; released ${leaseLabel(lease)}`);
   return code === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** The instance's control socket, recorded in its lease so `ps`, `down` and `logs` find it. */
+async function serveControl(store: FileLeaseStore, supervisor: Supervisor): Promise<ControlServer> {
+  const control = await ControlServer.listen(path.join(store.home, 'sockets', `${supervisor.lease.id}.sock`), supervisor);
+  supervisor.lease.socket = control.socketPath;
+  await store.update(supervisor.lease.id, { socket: control.socketPath });
+  return control;
 }

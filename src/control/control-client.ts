@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { BerthError } from '../errors.js';
+import type { ServiceSnapshot } from '../supervisor/service-state.js';
+import { API, type ErrorBody, type InstanceEvent, type InstanceSnapshot } from './protocol.js';
+
+/** Talks to a running instance through its control socket; the same operations as in-process. */
+export class ControlClient {
+  readonly socketPath: string;
+  readonly #timeoutMs: number;
+
+  constructor(socketPath: string, options: { timeoutMs?: number } = {}) {
+    this.socketPath = socketPath;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  instance(): Promise<InstanceSnapshot> {
+    return this.#json('GET', 'instance');
+  }
+
+  /** Asks the instance to stop gracefully; returns once it has begun. */
+  async down(): Promise<void> {
+    await this.#json('POST', 'down');
+  }
+
+  service(name: string, action: 'stop' | 'start' | 'restart'): Promise<ServiceSnapshot> {
+    return this.#json('POST', `services/${encodeURIComponent(name)}/${action}`, 120_000);
+  }
+
+  async logs(service: string | undefined, tail: number): Promise<string[]> {
+    const body = await this.#json<{ lines: string[] }>('GET', `logs?${query(service, tail)}`);
+    return body.lines;
+  }
+
+  /** Streams the tail and then new output to `write` until the instance ends or `signal` aborts. */
+  followLogs(service: string | undefined, tail: number, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
+    return this.#stream(`logs?${query(service, tail)}&follow=1`, write, signal);
+  }
+
+  /** Every change of the instance, a snapshot first. */
+  events(onEvent: (event: InstanceEvent) => void, signal?: AbortSignal): Promise<void> {
+    let partial = '';
+    return this.#stream(
+      'events',
+      (text) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line) onEvent(JSON.parse(line) as InstanceEvent);
+      },
+      signal,
+    );
+  }
+
+  #json<T>(method: string, path: string, timeoutMs = this.#timeoutMs): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socketPath, path: `/${API}/${path}`, method, timeout: timeoutMs }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            return reject(new BerthError('BAD_ANSWER', `the berth at ${this.socketPath} answered something that is not JSON`));
+          }
+          if ((res.statusCode ?? 500) >= 400) {
+            const error = parsed as ErrorBody;
+            return reject(new BerthError(error.code ?? 'FAILED', error.message ?? `status ${res.statusCode}`));
+          }
+          resolve(parsed as T);
+        });
+      });
+      req.once('timeout', () => req.destroy(new Error('timed out')));
+      req.once('error', (error) => reject(unreachable(this.socketPath, error)));
+      req.end();
+    });
+  }
+
+  #stream(path: string, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socketPath, path: `/${API}/${path}` }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => {
+            const error = JSON.parse(body || '{}') as Partial<ErrorBody>;
+            reject(new BerthError(error.code ?? 'FAILED', error.message ?? `status ${res.statusCode}`));
+          });
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', write);
+        res.on('end', () => resolve());
+        res.on('close', () => resolve());
+      });
+      signal?.addEventListener('abort', () => req.destroy(), { once: true });
+      req.once('error', (error) => (signal?.aborted ? resolve() : reject(unreachable(this.socketPath, error))));
+      req.end();
+    });
+  }
+}
+
+function query(service: string | undefined, tail: number): string {
+  const params = new URLSearchParams({ tail: String(tail) });
+  if (service) params.set('service', service);
+  return params.toString();
+}
+
+function unreachable(socketPath: string, error: Error): BerthError {
+  return new BerthError('UNREACHABLE', `no berth answers at ${socketPath} (${error.message})`, { cause: error });
+}
