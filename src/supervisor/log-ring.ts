@@ -24,6 +24,7 @@ export class LogRing {
 
   /** The last `count` lines kept (all of them when omitted). */
   tail(count = Infinity): string[] {
+    if (count <= 0) return [];
     const lines: string[] = [];
     for (let i = this.#chunks.length - 1; i >= 0 && lines.length < count; i--) {
       const chunk = this.#chunks[i];
