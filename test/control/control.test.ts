@@ -184,3 +184,47 @@ environments:
     expect((await up.exit).code).toBe(0);
   }, 90_000);
 });
+
+describe('berth up -d', () => {
+  it('returns once every port accepts, prints the instance and its ports; down then leaves no process behind', async () => {
+    const cwd = projectWith(stack('24060-24069'));
+    const env = { BERTH_HOME: tempDir('berth-home-') };
+    const result = await runCli(['up', '-d'], { cwd, env });
+    expect(result.code).toBe(0);
+    expect(await accepts(24060)).toBe(true); // no waiting: it is up when up -d returns
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^shop\/dev#1 is up \(berth pid \d+; output in .*\/logs\/up-.*\.log\)$/);
+    expect(lines.slice(1)).toEqual(['api     24060  ready', 'ticker  -      ready']);
+
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd, env })).stdout);
+    const pids: number[] = [ps.instances[0].pid, ...ps.instances[0].services.map((service: { pid: number }) => service.pid)];
+    expect(pids.every(alive)).toBe(true);
+    expect((await runCli(['logs', 'ticker', '--tail', '1'], { cwd, env })).stdout).toMatch(/^tick \d+\n$/);
+
+    expect((await runCli(['down'], { cwd, env })).code).toBe(0);
+    await waitFor(() => pids.every((pid) => !alive(pid)), 3000, 'every process of the stack to be gone');
+    expect(registry(env.BERTH_HOME)).toEqual([]);
+  });
+
+  it('exit 1 with the failed service\'s last lines; exit 2 on bad config with nothing started', async () => {
+    const cwd = projectWith(`version: 1
+ranges: { dev: 24070-24079 }
+environments:
+  dev:
+    services:
+      broken: { cmd: node ${FIX}/exit-with.mjs 4, ports: 0, ready: { log: listening } }
+      fine: { cmd: node ${FIX}/ticker.mjs, ports: 0 }
+`);
+    const env = { BERTH_HOME: tempDir('berth-home-') };
+    const result = await runCli(['up', '-d'], { cwd, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('berth: broken failed: exited with code 4 before it was ready; its last lines:\n  run 1\n  no newline at the end\n');
+    expect((await runCli(['down'], { cwd, env })).code).toBe(0);
+
+    const bad = projectWith('version: 1\nenvironments: { dev: { services: { x: { cmd: 42 } } } }\n');
+    const badResult = await runCli(['up', '-d'], { cwd: bad, env });
+    expect(badResult.code).toBe(2);
+    expect(badResult.stderr).toContain('ports.yaml:2:46: cmd must be a string or a list of strings');
+    expect(registry(env.BERTH_HOME)).toEqual([]);
+  });
+});

@@ -9,6 +9,7 @@ import type { FileLeaseStore } from '../../store/file-store.js';
 import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import type { CliIo } from '../io.js';
+import { reportWhenSettled, upDetached } from './up-detached.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 
 export interface UpOptions {
@@ -17,13 +18,16 @@ export interface UpOptions {
   only?: string;
   port?: string[];
   tui?: boolean;
+  detach?: boolean;
+  json?: boolean;
 }
 
 /**
  * `berth up [ENV]`: take a block, start every service, supervise them, stop them all on
  * Ctrl-C / SIGTERM / SIGHUP (a second one kills at once), give the block back.
  */
-export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions): Promise<number> {
+export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions, argv: readonly string[] = []): Promise<number> {
+  if (options.detach) return upDetached(io, argv, options, envName);
   const { config, env } = loadEnvironment(io, options.file, envName);
   const only = options.only?.split(',').map((name) => name.trim()).filter(Boolean);
   if (only) selectServices(env, only); // a bad --only is a usage error before any port is taken
@@ -112,6 +116,7 @@ async function supervise(
     output.note(`no control socket (berth ps/down/logs will not reach this instance): ${(error as Error).message}`);
     return null;
   });
+  reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
   supervisor.start();
   const code = await supervisor.whenEnded();
   await control?.close();
