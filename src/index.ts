@@ -36,3 +36,9 @@ export { Supervisor, selectServices, type SupervisorOptions, type SupervisorEven
 export type { ServiceSnapshot, ServiceState } from './supervisor/service-state.js';
 export type { Clock } from './supervisor/clock.js';
 export type { SpawnService, SpawnedService } from './supervisor/spawn-process.js';
+
+export type { InstanceControl } from './control/instance-control.js';
+export { LocalControl } from './control/local-control.js';
+export { ControlClient } from './control/control-client.js';
+export { ControlServer } from './control/control-server.js';
+export type { InstanceSnapshot, InstanceEvent } from './control/protocol.js';

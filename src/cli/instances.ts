@@ -1,5 +1,6 @@
 import { findConfig } from '../config/find-config.js';
 import { ControlClient } from '../control/control-client.js';
+import type { InstanceControl } from '../control/instance-control.js';
 import type { InstanceSnapshot } from '../control/protocol.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
@@ -9,7 +10,7 @@ import type { CliIo } from './io.js';
 /** A supervisor's lease and what its control socket answered (null: it did not answer). */
 export interface Instance {
   lease: LeaseView;
-  client: ControlClient | null;
+  client: InstanceControl | null;
   snapshot: InstanceSnapshot | null;
 }
 
@@ -41,14 +42,14 @@ export async function listInstances(io: CliIo, options: { all?: boolean; file?: 
 export async function pickInstance(
   io: CliIo,
   options: { env?: string | undefined; instance?: number | undefined; file?: string | undefined },
-): Promise<Instance & { client: ControlClient; snapshot: InstanceSnapshot }> {
+): Promise<Instance & { client: InstanceControl; snapshot: InstanceSnapshot }> {
   const running = (await listInstances(io, { file: options.file })).filter(
-    (candidate): candidate is Instance & { client: ControlClient; snapshot: InstanceSnapshot } => candidate.client !== null && candidate.snapshot !== null,
+    (candidate): candidate is Instance & { client: InstanceControl; snapshot: InstanceSnapshot } => candidate.client !== null && candidate.snapshot !== null,
   );
   const matching = running.filter(
     (candidate) => (options.env === undefined || candidate.lease.env === options.env) && (options.instance === undefined || candidate.lease.instance === options.instance),
   );
-  if (matching.length === 1) return matching[0] as Instance & { client: ControlClient; snapshot: InstanceSnapshot };
+  if (matching.length === 1) return matching[0] as Instance & { client: InstanceControl; snapshot: InstanceSnapshot };
   if (matching.length === 0) {
     const others = running.length ? ` (running: ${running.map((candidate) => leaseLabel(candidate.lease)).join(', ')})` : '';
     throw new BerthError('NO_INSTANCE', `no running instance${options.env ? ` of ${options.env}` : ''}${options.instance ? ` #${options.instance}` : ''} of this project${others}`, { exitCode: EXIT.failed });

@@ -1,10 +1,11 @@
 import http from 'node:http';
 import { BerthError } from '../errors.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
+import type { InstanceControl } from './instance-control.js';
 import { API, type ErrorBody, type InstanceEvent, type InstanceSnapshot } from './protocol.js';
 
-/** Talks to a running instance through its control socket; the same operations as in-process. */
-export class ControlClient {
+/** InstanceControl over a running instance's control socket. */
+export class ControlClient implements InstanceControl {
   readonly socketPath: string;
   readonly #timeoutMs: number;
 

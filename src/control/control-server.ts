@@ -3,8 +3,9 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
-import type { Supervisor, SupervisorEvent } from '../supervisor/supervisor.js';
-import { API, type ErrorBody, type InstanceEvent, type InstanceSnapshot } from './protocol.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { LocalControl } from './local-control.js';
+import { API, type ErrorBody } from './protocol.js';
 
 /** A streaming client further behind than this is cut off rather than buffered for. */
 const MAX_CLIENT_BACKLOG = 1024 * 1024;
@@ -17,12 +18,12 @@ const MAX_CLIENT_BACKLOG = 1024 * 1024;
 export class ControlServer {
   readonly socketPath: string;
   readonly #server: http.Server;
-  readonly #supervisor: Supervisor;
-  readonly #streams = new Set<http.ServerResponse>();
+  readonly #control: LocalControl;
+  readonly #streams = new Set<{ res: http.ServerResponse; stop: AbortController }>();
 
-  private constructor(socketPath: string, supervisor: Supervisor) {
+  private constructor(socketPath: string, control: LocalControl) {
     this.socketPath = socketPath;
-    this.#supervisor = supervisor;
+    this.#control = control;
     this.#server = http.createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -38,18 +39,21 @@ export class ControlServer {
     } catch {
       // none
     }
-    const control = new ControlServer(socketPath, supervisor);
+    const server = new ControlServer(socketPath, new LocalControl(supervisor));
     await new Promise<void>((resolve, reject) => {
-      control.#server.once('error', reject);
-      control.#server.listen(socketPath, () => resolve());
+      server.#server.once('error', reject);
+      server.#server.listen(socketPath, () => resolve());
     });
     chmodSync(socketPath, 0o600);
-    control.#server.unref();
-    return control;
+    server.#server.unref();
+    return server;
   }
 
   async close(): Promise<void> {
-    for (const res of this.#streams) res.end();
+    for (const stream of this.#streams) {
+      stream.stop.abort();
+      stream.res.end();
+    }
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     try {
@@ -59,28 +63,33 @@ export class ControlServer {
     }
   }
 
-  snapshot(): InstanceSnapshot {
-    return { lease: this.#supervisor.lease, pid: process.pid, stopping: this.#supervisor.stopping, services: this.#supervisor.services() };
-  }
-
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://berth');
     const parts = url.pathname.split('/').filter(Boolean);
+    const control = this.#control;
     try {
       if (parts[0] !== API) throw notFound(url.pathname);
       const route = `${req.method} /${parts.slice(1).join('/')}`;
-      if (route === 'GET /instance') return json(res, 200, this.snapshot());
-      if (route === 'GET /events') return this.#events(res);
-      if (route === 'GET /logs') return this.#logs(url, res);
+      if (route === 'GET /instance') return json(res, 200, await control.instance());
+      if (route === 'GET /events') {
+        const { send, stop } = this.#stream(res, 'application/x-ndjson');
+        return void control.events((event) => send(`${JSON.stringify(event)}\n`), stop.signal).then(() => res.end());
+      }
+      if (route === 'GET /logs') {
+        const service = url.searchParams.get('service') ?? undefined;
+        const tail = Number(url.searchParams.get('tail') ?? 100);
+        if (url.searchParams.get('follow') !== '1') return json(res, 200, { lines: await control.logs(service, tail) });
+        await control.logs(service, 0); // an unknown service is a 404 before the stream starts
+        const { send, stop } = this.#stream(res, 'text/plain; charset=utf-8');
+        return void control.followLogs(service, tail, send, stop.signal).then(() => res.end());
+      }
       if (route === 'POST /down') {
-        void this.#supervisor.stop();
+        await control.down();
         return json(res, 202, { stopping: true });
       }
-      if (req.method === 'POST' && parts[1] === 'services' && parts.length === 4) {
-        const name = decodeURIComponent(parts[2] as string);
-        if (parts[3] === 'stop') return json(res, 200, await this.#supervisor.stopService(name));
-        if (parts[3] === 'start') return json(res, 200, this.#supervisor.startService(name));
-        if (parts[3] === 'restart') return json(res, 200, await this.#supervisor.restartService(name));
+      const action = parts[3];
+      if (req.method === 'POST' && parts[1] === 'services' && parts.length === 4 && (action === 'stop' || action === 'start' || action === 'restart')) {
+        return json(res, 200, await control.service(decodeURIComponent(parts[2] as string), action));
       }
       throw notFound(url.pathname);
     } catch (error) {
@@ -92,50 +101,19 @@ export class ControlServer {
     }
   }
 
-  #events(res: http.ServerResponse): void {
-    const send = this.#stream(res, 'application/x-ndjson');
-    // Subscribe first, then send the snapshot, both in this tick: nothing falls in between.
-    const unsubscribe = this.#supervisor.on((event: SupervisorEvent) => {
-      if (event.type !== 'output') send(`${JSON.stringify(event satisfies InstanceEvent)}\n`);
-      if (event.type === 'ended') res.end();
-    });
-    send(`${JSON.stringify({ type: 'snapshot', instance: this.snapshot() } satisfies InstanceEvent)}\n`);
-    res.once('close', unsubscribe);
-  }
-
-  #logs(url: URL, res: http.ServerResponse): void {
-    const service = url.searchParams.get('service');
-    const tail = Number(url.searchParams.get('tail') ?? 100);
-    const follow = url.searchParams.get('follow') === '1';
-    const names = service ? [service] : this.#supervisor.services().map((snapshot) => snapshot.name);
-    const runners = names.map((name) => {
-      const runner = this.#supervisor.runner(name);
-      if (!runner) throw new BerthError('UNKNOWN_SERVICE', `no service "${name}" in this instance`);
-      return runner;
-    });
-    const width = Math.max(...names.map((name) => name.length));
-    const prefix = (name: string) => (service ? '' : `${name.padEnd(width)} │ `);
-    const lines = runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}`));
-    if (!follow) return json(res, 200, { lines });
-
-    const send = this.#stream(res, 'text/plain; charset=utf-8');
-    const unsubscribe = this.#supervisor.on((event) => {
-      if (event.type === 'output' && names.includes(event.service)) {
-        const text = event.lines.toString('utf8');
-        send(service ? text : text.replace(/^(?=.)/gm, prefix(event.service)));
-      }
-      if (event.type === 'ended') res.end();
-    });
-    send(lines.map((line) => `${line}\n`).join(''));
-    res.once('close', unsubscribe);
-  }
-
-  /** Starts a streaming response; the returned writer cuts the client off when it lags too far. */
-  #stream(res: http.ServerResponse, type: string): (text: string) => void {
+  /**
+   * Starts a streaming response. The writer cuts the client off when it lags too far behind;
+   * `stop` aborts when the client goes away, which ends the subscription behind it.
+   */
+  #stream(res: http.ServerResponse, type: string): { send: (text: string) => void; stop: AbortController } {
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-    this.#streams.add(res);
-    res.once('close', () => this.#streams.delete(res));
-    return (text) => {
+    const stream = { res, stop: new AbortController() };
+    this.#streams.add(stream);
+    res.once('close', () => {
+      this.#streams.delete(stream);
+      stream.stop.abort();
+    });
+    const send = (text: string) => {
       if (!text || res.destroyed) return;
       if (res.writableLength > MAX_CLIENT_BACKLOG) {
         res.destroy();
@@ -143,6 +121,7 @@ export class ControlServer {
       }
       res.write(text);
     };
+    return { send, stop: stream.stop };
   }
 }
 

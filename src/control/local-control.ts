@@ -1,0 +1,90 @@
+import { BerthError } from '../errors.js';
+import type { ServiceSnapshot } from '../supervisor/service-state.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { InstanceControl } from './instance-control.js';
+import type { InstanceEvent, InstanceSnapshot } from './protocol.js';
+
+/** InstanceControl on the Supervisor of this process. */
+export class LocalControl implements InstanceControl {
+  readonly #supervisor: Supervisor;
+
+  constructor(supervisor: Supervisor) {
+    this.#supervisor = supervisor;
+  }
+
+  snapshot(): InstanceSnapshot {
+    const supervisor = this.#supervisor;
+    return { lease: supervisor.lease, pid: process.pid, stopping: supervisor.stopping, services: supervisor.services() };
+  }
+
+  async instance(): Promise<InstanceSnapshot> {
+    return this.snapshot();
+  }
+
+  events(onEvent: (event: InstanceEvent) => void, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      // Subscribe, then take the snapshot, in one tick: no change falls between the two.
+      const off = this.#supervisor.on((event) => {
+        if (event.type === 'output') return;
+        onEvent(event);
+        if (event.type === 'ended') finish();
+      });
+      const finish = () => {
+        off();
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      signal?.addEventListener('abort', finish, { once: true });
+      onEvent({ type: 'snapshot', instance: this.snapshot() });
+    });
+  }
+
+  async logs(service: string | undefined, tail: number): Promise<string[]> {
+    const { runners, prefix } = this.#logSources(service);
+    return runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}`));
+  }
+
+  followLogs(service: string | undefined, tail: number, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
+    const { runners, prefix } = this.#logSources(service);
+    const names = runners.map((runner) => runner.name);
+    return new Promise((resolve) => {
+      const off = this.#supervisor.on((event) => {
+        if (event.type === 'output' && names.includes(event.service)) {
+          const text = event.lines.toString('utf8');
+          write(service ? text : text.replace(/^(?=.)/gm, prefix(event.service)));
+        }
+        if (event.type === 'ended') finish();
+      });
+      const finish = () => {
+        off();
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      signal?.addEventListener('abort', finish, { once: true });
+      const lines = runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}\n`));
+      if (lines.length) write(lines.join(''));
+    });
+  }
+
+  async down(): Promise<void> {
+    void this.#supervisor.stop();
+  }
+
+  async service(name: string, action: 'stop' | 'start' | 'restart'): Promise<ServiceSnapshot> {
+    if (action === 'stop') return this.#supervisor.stopService(name);
+    if (action === 'start') return this.#supervisor.startService(name);
+    return this.#supervisor.restartService(name);
+  }
+
+  #logSources(service: string | undefined) {
+    const names = service ? [service] : this.#supervisor.services().map((snapshot) => snapshot.name);
+    const runners = names.map((name) => {
+      const runner = this.#supervisor.runner(name);
+      if (!runner) throw new BerthError('UNKNOWN_SERVICE', `no service "${name}" in ${this.#supervisor.lease.project}/${this.#supervisor.lease.env}#${this.#supervisor.lease.instance}`);
+      return runner;
+    });
+    const width = Math.max(...names.map((name) => name.length));
+    const prefix = (name: string) => (service ? '' : `${name.padEnd(width)} │ `);
+    return { runners, prefix };
+  }
+}
