@@ -202,7 +202,7 @@ describe('help and version', () => {
   it('--version, and --help for every command', async () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
-    for (const command of ['validate', 'ports', 'reserve', 'release', 'env', 'check', 'gc']) {
+    for (const command of ['up', 'down', 'ps', 'restart', 'stop', 'start', 'logs', 'validate', 'ports', 'reserve', 'release', 'env', 'check', 'gc']) {
       const result = await runCli([command, '--help']);
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toMatch(new RegExp(`^Usage: berth ${command} `));
