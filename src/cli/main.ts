@@ -11,6 +11,7 @@ import { downCommand } from './commands/down.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
 import { serviceActionCommand } from './commands/service-action.js';
+import { topCommand } from './commands/top.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
@@ -94,6 +95,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('-f, --follow', 'keep printing new output')
     .option('--tail <N>', 'lines of each service to start with', '100')
     .action((service, env, options) => run(() => logsCommand(io, service, env, options))());
+
+  program
+    .command('top')
+    .description('dashboard of every running instance on this machine (q closes it; the stacks keep running)')
+    .action(() => run(() => topCommand(io))());
 
   program
     .command('validate')

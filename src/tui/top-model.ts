@@ -1,0 +1,77 @@
+import type { InstanceControl } from '../control/instance-control.js';
+import type { InstanceEvent, InstanceSnapshot } from '../control/protocol.js';
+import type { Lease } from '../store/lease.js';
+
+/** An instance on screen: its lease, how to reach it (null: it does not answer), its live state. */
+export interface WatchedInstance {
+  lease: Lease;
+  control: InstanceControl | null;
+  snapshot: InstanceSnapshot | null;
+}
+
+/** Where the dashboard finds instances: every one on the machine (`top`), or one (`up`). */
+export type InstanceSource = () => Promise<{ lease: Lease; control: InstanceControl | null }[]>;
+
+/**
+ * The instances the dashboard shows, kept live: each answering instance is followed through its
+ * event stream (a snapshot, then every change); `refresh` finds instances that came or went.
+ */
+export class TopModel {
+  instances: WatchedInstance[] = [];
+  readonly #source: InstanceSource;
+  readonly #changed: () => void;
+  readonly #subscriptions = new Map<string, AbortController>();
+
+  constructor(source: InstanceSource, changed: () => void) {
+    this.#source = source;
+    this.#changed = changed;
+  }
+
+  async refresh(): Promise<void> {
+    const found = await this.#source().catch(() => null);
+    if (!found) return;
+    const byId = new Map(this.instances.map((instance) => [instance.lease.id, instance]));
+    this.instances = found
+      .map(({ lease, control }) => byId.get(lease.id) ?? { lease, control, snapshot: null })
+      .sort((a, b) => a.lease.project.localeCompare(b.lease.project) || a.lease.env.localeCompare(b.lease.env) || a.lease.instance - b.lease.instance);
+    const live = new Set(this.instances.map((instance) => instance.lease.id));
+    for (const [id, subscription] of this.#subscriptions) {
+      if (!live.has(id)) {
+        subscription.abort();
+        this.#subscriptions.delete(id);
+      }
+    }
+    for (const instance of this.instances) {
+      if (instance.control && !this.#subscriptions.has(instance.lease.id)) this.#follow(instance);
+    }
+    this.#changed();
+  }
+
+  close(): void {
+    for (const subscription of this.#subscriptions.values()) subscription.abort();
+    this.#subscriptions.clear();
+  }
+
+  #follow(instance: WatchedInstance): void {
+    const abort = new AbortController();
+    this.#subscriptions.set(instance.lease.id, abort);
+    const apply = (event: InstanceEvent) => {
+      if (event.type === 'snapshot') instance.snapshot = event.instance;
+      else if (event.type === 'state' && instance.snapshot) {
+        instance.snapshot.services = instance.snapshot.services.map((service) => (service.name === event.service.name ? event.service : service));
+      } else if (event.type === 'ended' && instance.snapshot) instance.snapshot.stopping = true;
+      this.#changed();
+    };
+    instance.control
+      ?.events(apply, abort.signal)
+      .catch(() => {})
+      .finally(() => {
+        // The stream ended: the instance stopped, or stopped answering.
+        if (this.#subscriptions.get(instance.lease.id) === abort) this.#subscriptions.delete(instance.lease.id);
+        if (!abort.signal.aborted) {
+          this.instances = this.instances.filter((other) => other !== instance);
+          this.#changed();
+        }
+      });
+  }
+}
