@@ -16,7 +16,8 @@ export interface DashboardOptions {
   title?: string;
 }
 
-const KEYS = '↑↓/jk move  tab pane  enter/l logs  a all logs  r restart  s stop/start  f follow  / search  ? help  q quit';
+// q and ? first: on a narrow terminal the end of the line is cut off.
+const KEYS = 'q quit  ? help  ↑↓/jk move  tab pane  enter/l logs  a all logs  r restart  s stop/start  f follow  / search';
 const RENDER_EVERY_MS = 100;
 const LOG_LINES = 2000;
 
@@ -42,6 +43,8 @@ export class Dashboard {
   #follow = true;
   #search = '';
   #logLines: string[] = [];
+  /** New log lines arrived since the last draw. */
+  #logDirty = false;
   #logStream: AbortController | null = null;
   #logKey = '';
   #renderTimer: NodeJS.Timeout | null = null;
@@ -175,6 +178,7 @@ export class Dashboard {
     );
     this.#services.select(this.#serviceIndex);
     this.#followSelectedLog();
+    this.#drawLog();
 
     const label = this.#allLogs ? 'all services' : (this.#selected().service?.name ?? '-');
     this.#log.setLabel(` logs: ${label}${this.#search ? ` — lines with "${this.#search}"` : ''}${this.#follow ? '' : ' — paused'} `);
@@ -227,6 +231,7 @@ export class Dashboard {
       .catch(() => {});
   }
 
+  /** Keeps the lines; the pane is redrawn with them at the next (throttled) draw. */
   #appendLog(lines: string[]): void {
     this.#logLines.push(...lines);
     if (this.#logLines.length > LOG_LINES) this.#logLines.splice(0, this.#logLines.length - LOG_LINES);
@@ -235,10 +240,16 @@ export class Dashboard {
   }
 
   #showLog(): void {
-    const shown = this.#search ? this.#logLines.filter((line) => line.includes(this.#search)) : this.#logLines;
-    this.#log.setContent(shown.slice(-LOG_LINES).map((line) => blessed.escape(line)).join('\n'));
-    this.#log.setScrollPerc(100);
+    this.#logDirty = true;
     this.render();
+  }
+
+  #drawLog(): void {
+    if (!this.#logDirty) return;
+    this.#logDirty = false;
+    const shown = this.#search ? this.#logLines.filter((line) => line.includes(this.#search)) : this.#logLines;
+    this.#log.setContent(shown.map((line) => blessed.escape(line)).join('\n'));
+    this.#log.setScrollPerc(100);
   }
 
   #sampleMetrics(): void {

@@ -1,16 +1,18 @@
 import path from 'node:path';
-import { ControlServer } from '../../control/control-server.js';
-import { EXIT } from '../../errors.js';
-import { allocate } from '../../ports/allocate.js';
-import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
 import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
-import type { Allocation } from '../../ports/allocate.js';
+import { ControlServer } from '../../control/control-server.js';
+import { LocalControl } from '../../control/local-control.js';
+import { EXIT } from '../../errors.js';
+import { allocate, type Allocation } from '../../ports/allocate.js';
 import type { FileLeaseStore } from '../../store/file-store.js';
+import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
 import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
+import { Dashboard } from '../../tui/dashboard.js';
+import { TopModel } from '../../tui/top-model.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import type { CliIo } from '../io.js';
-import { reportWhenSettled, upDetached } from './up-detached.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
+import { reportWhenSettled, upDetached } from './up-detached.js';
 
 export interface UpOptions {
   file?: string;
@@ -22,9 +24,19 @@ export interface UpOptions {
   json?: boolean;
 }
 
+/** Where `up` shows its stack: prefixed lines, or the dashboard in a terminal. */
+interface UpView {
+  /** Whole lines of a service; false asks it to wait (plain output only). */
+  lines(service: string, lines: Buffer): boolean;
+  note(message: string): void;
+  close(): void;
+}
+
 /**
  * `berth up [ENV]`: take a block, start every service, supervise them, stop them all on
- * Ctrl-C / SIGTERM / SIGHUP (a second one kills at once), give the block back.
+ * Ctrl-C / SIGTERM / SIGHUP or q in the dashboard (a second one kills at once), give the block
+ * back. In a terminal it opens the dashboard on its own instance; `--no-tui` or output to a
+ * pipe or file keep the prefixed lines.
  */
 export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions, argv: readonly string[] = []): Promise<number> {
   if (options.detach) return upDetached(io, argv, options, envName);
@@ -38,29 +50,30 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
     process.on(signal, listener);
     return () => process.off(signal, listener);
   });
-  let signals = 0;
+  let interrupts = 0;
   let supervisor: Supervisor | undefined;
-  let output: PrefixedOutput | undefined;
-  const interrupt = (signal: NodeJS.Signals) => () => {
-    signals += 1;
+  let view: UpView | undefined;
+  const interrupt = (why: string) => {
+    interrupts += 1;
     if (!supervisor) return; // acted on once the supervisor exists
-    if (signals === 1) {
-      output?.note(`${signal}: stopping every service (again to kill at once)`);
+    if (interrupts === 1) {
+      view?.note(`${why}: stopping every service (again to kill at once)`);
       void supervisor.stop();
     } else {
-      output?.note(`${signal} again: killing every service`);
+      view?.note(`${why} again: killing every service`);
       supervisor.kill();
     }
   };
-  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, interrupt(signal)));
+  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, () => interrupt(signal)));
   try {
     const store = openStore(io);
     const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
-    return await supervise(io, { config, env, store, allocation, only }, (created, out) => {
+    const tui = options.tui !== false && io.stdout.isTTY === true;
+    return await supervise(io, { config, env, store, allocation, only, tui, interrupt }, (created, shown) => {
       supervisor = created;
-      output = out;
-      if (signals > 0) {
-        out.note('stopping: a signal came while starting');
+      view = shown;
+      if (interrupts > 0) {
+        shown.note('stopping: a signal came while starting');
         void created.stop();
       }
     });
@@ -71,13 +84,20 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
 
 async function supervise(
   io: CliIo,
-  input: { config: BerthConfig; env: EnvironmentConfig; store: FileLeaseStore; allocation: Allocation; only: string[] | undefined },
-  created: (supervisor: Supervisor, output: PrefixedOutput) => void,
+  input: {
+    config: BerthConfig;
+    env: EnvironmentConfig;
+    store: FileLeaseStore;
+    allocation: Allocation;
+    only: string[] | undefined;
+    tui: boolean;
+    interrupt: (why: string) => void;
+  },
+  created: (supervisor: Supervisor, view: UpView) => void,
 ): Promise<number> {
   const { config, env, store, allocation, only } = input;
   const { lease } = allocation;
-
-  const output = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), useColor(io.stdout, io.env));
+  const plain = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), useColor(io.stdout, io.env));
   let supervisor: Supervisor;
   try {
     supervisor = new Supervisor({
@@ -88,7 +108,7 @@ async function supervise(
       only,
       vars: io.env,
       output: (service, _stream, lines) => {
-        const more = output.lines(service, lines);
+        const more = view.lines(service, lines);
         if (!more) io.stdout.once?.('drain', () => supervisor.resumeOutput());
         return more;
       },
@@ -98,30 +118,67 @@ async function supervise(
     await store.release(lease.id);
     throw error;
   }
+  const view: UpView = input.tui ? dashboardView(io, supervisor, input.interrupt) : plainView(plain);
 
   const ports = servicePortsSummary(lease);
-  output.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — Ctrl-C stops it`);
-
+  view.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — ${input.tui ? 'q' : 'Ctrl-C'} stops it`);
   supervisor.on((event) => {
-    if (event.type === 'note') output.note(event.service ? `${event.service}: ${event.message}` : event.message);
+    if (event.type === 'note') view.note(event.service ? `${event.service}: ${event.message}` : event.message);
     if (event.type !== 'state') return;
     const { name, state, reason, exitCode, ports: own } = event.service;
-    if (state === 'ready') output.note(`${name} ready${own.length ? ` on ${own.join(', ')}` : ''}`);
-    else if (state === 'failed') output.note(`${name} failed: ${reason ?? 'unknown reason'}`);
-    else if (state === 'exited') output.note(`${name} exited with code ${exitCode ?? 0}`);
+    if (state === 'ready') view.note(`${name} ready${own.length ? ` on ${own.join(', ')}` : ''}`);
+    else if (state === 'failed') view.note(`${name} failed: ${reason ?? 'unknown reason'}`);
+    else if (state === 'exited') view.note(`${name} exited with code ${exitCode ?? 0}`);
   });
 
-  created(supervisor, output);
-  const control = await serveControl(store, supervisor).catch((error: unknown) => {
-    output.note(`no control socket (berth ps/down/logs will not reach this instance): ${(error as Error).message}`);
-    return null;
-  });
-  reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
-  supervisor.start();
-  const code = await supervisor.whenEnded();
-  await control?.close();
-  output.note(`stopped; released ${leaseLabel(lease)}`);
+  created(supervisor, view);
+  let code: number;
+  try {
+    const control = await serveControl(store, supervisor).catch((error: unknown) => {
+      view.note(`no control socket (berth ps/down/logs will not reach this instance): ${(error as Error).message}`);
+      return null;
+    });
+    reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
+    supervisor.start();
+    code = await supervisor.whenEnded();
+    await control?.close();
+  } finally {
+    view.close(); // the terminal is given back however berth ends
+  }
+  plain.note(`stopped; released ${leaseLabel(lease)}`);
   return code === 0 ? EXIT.ok : EXIT.failed;
+}
+
+function plainView(output: PrefixedOutput): UpView {
+  return { lines: (service, lines) => output.lines(service, lines), note: (message) => output.note(message), close: () => {} };
+}
+
+/**
+ * The dashboard on this instance alone. Output goes to the services' recent-output buffers
+ * (and the log pane), not to the screen; q stops the stack with its progress in the status
+ * line, a second q (or Ctrl-C) kills it. The terminal is restored when berth ends.
+ */
+function dashboardView(io: CliIo, supervisor: Supervisor, interrupt: (why: string) => void): UpView {
+  const control = new LocalControl(supervisor);
+  let dashboard: Dashboard | undefined;
+  const model = new TopModel(async () => [{ lease: supervisor.lease, control }], () => dashboard?.render());
+  dashboard = new Dashboard({
+    model,
+    mode: 'up',
+    color: useColor({ write: () => true, isTTY: true }, io.env),
+    title: `berth ${leaseLabel(supervisor.lease)}`,
+    onQuit: () => interrupt('q'),
+  });
+  void model.refresh();
+  const shown = dashboard;
+  return {
+    lines: () => true,
+    note: (message) => shown.message(message),
+    close: () => {
+      model.close();
+      shown.destroy();
+    },
+  };
 }
 
 /** The instance's control socket, recorded in its lease so `ps`, `down` and `logs` find it. */
