@@ -6,6 +6,7 @@ import type { Allocation } from '../ports/allocate.js';
 import type { Lease } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { systemClock, type Clock } from './clock.js';
+import { FileWatch } from './file-watch.js';
 import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
 import { ServiceRunner } from './service-runner.js';
 import type { ServiceSnapshot } from './service-state.js';
@@ -57,6 +58,7 @@ export class Supervisor {
   #resolveEnded!: (code: number) => void;
   #finished = false;
   #reRegister: NodeJS.Timeout | null = null;
+  readonly #watches: FileWatch[] = [];
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -101,6 +103,38 @@ export class Supervisor {
 
   runner(name: string): ServiceRunner | undefined {
     return this.#runners.get(name);
+  }
+
+  /**
+   * Starts watching the `watch:` globs of every service; resolves once the watches are in
+   * place (a change after that restarts the service).
+   */
+  async watchFiles(): Promise<void> {
+    const clock = this.#options.clock ?? systemClock;
+    await Promise.all(
+      [...this.#runners.values()]
+        .filter((runner) => runner.config.watch.length > 0)
+        .map((runner) => {
+          const watch = new FileWatch({
+            globs: runner.config.watch,
+            ignore: runner.config.watchIgnore,
+            cwd: runner.config.cwd,
+            debounceMs: runner.config.watchDebounceMs,
+            clock,
+            onChange: (files) => this.#filesChanged(runner, files),
+          });
+          this.#watches.push(watch);
+          return watch.start();
+        }),
+    );
+  }
+
+  #filesChanged(runner: ServiceRunner, files: string[]): void {
+    // Stopping, or stopped on request (berth stop): a saved file does not bring it back.
+    if (this.stopping || runner.state === 'stopped' || runner.state === 'stopping') return;
+    const what = files.length === 1 ? files[0] : `${files[0]} and ${files.length - 1} more`;
+    this.#emit({ type: 'note', service: runner.name, message: `${what} changed: restarting` });
+    void runner.restart();
   }
 
   /** Starts every service as soon as what it depends on is ready. */
@@ -203,6 +237,7 @@ export class Supervisor {
     if (this.#finished) return;
     this.#finished = true;
     if (this.#reRegister) clearInterval(this.#reRegister);
+    await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
     await this.#options.allocation.holds.release();
     await this.#options.store.release(this.lease.id).catch((error: unknown) => {
       this.#emit({ type: 'note', service: null, message: `could not release lease ${this.lease.id}: ${(error as Error).message}` });

@@ -139,6 +139,7 @@ async function supervise(
       return null;
     });
     reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
+    await supervisor.watchFiles();
     supervisor.start();
     code = await supervisor.whenEnded();
     await control?.close();
