@@ -1,10 +1,11 @@
+import path from 'node:path';
 import { findConfig } from '../config/find-config.js';
 import { ControlClient } from '../control/control-client.js';
 import type { InstanceControl } from '../control/instance-control.js';
 import type { InstanceSnapshot } from '../control/protocol.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
-import { loadProject, openStore } from './context.js';
+import { openStore } from './context.js';
 import type { CliIo } from './io.js';
 
 /** A supervisor's lease and what its control socket answered (null: it did not answer). */
@@ -22,11 +23,14 @@ export async function listInstances(io: CliIo, options: { all?: boolean; file?: 
   const store = openStore(io);
   let leases = (await store.list()).filter((lease) => !lease.reserved);
   if (!options.all) {
-    if (options.file === undefined && !findConfig(io.cwd)) {
+    // Only where ports.yaml is matters here, not whether it is valid: a stack keeps running
+    // (and stays reachable) while its ports.yaml is being edited.
+    const file = options.file === undefined ? findConfig(io.cwd) : path.resolve(io.cwd, options.file);
+    if (file === undefined) {
       throw new UsageError(`no ports.yaml in ${io.cwd} or any parent folder: give -f FILE, or --all for every instance on this machine`);
     }
-    const config = loadProject(io, options.file);
-    leases = leases.filter((lease) => lease.root === config.root);
+    const root = path.dirname(file);
+    leases = leases.filter((lease) => lease.root === root);
   }
   return Promise.all(
     leases.map(async (lease) => {

@@ -71,6 +71,20 @@ export class FileLeaseStore implements LeaseStore {
     });
   }
 
+  async amend(id: string, change: Pick<Lease, 'services' | 'blocks'>): Promise<CommitResult> {
+    return this.#transaction<CommitResult>((registry) => {
+      const reclaimed = this.#dropStale(registry);
+      const lease = registry.leases.find((candidate) => candidate.id === id);
+      if (!lease) throw new BerthError('NO_LEASE', `lease ${id} is not in the registry`);
+      const wanted = new Set(leasePorts(change));
+      const conflicts = registry.leases.filter((other) => other !== lease && leasePorts(other).some((port) => wanted.has(port)));
+      if (conflicts.length > 0) return { write: reclaimed.length > 0, value: { ok: false, conflicts } };
+      lease.services = change.services;
+      lease.blocks = change.blocks;
+      return { write: true, value: { ok: true, lease } };
+    });
+  }
+
   async release(id: string): Promise<Lease | null> {
     return this.#transaction((registry) => {
       const index = registry.leases.findIndex((lease) => lease.id === id);

@@ -31,6 +31,11 @@ export interface LeaseStore {
   list(): Promise<LeaseView[]>;
   /** Removes the leases whose owners are gone and returns them. */
   reclaimStale(): Promise<Lease[]>;
+  /**
+   * Replaces a lease's services and blocks (ports.yaml reloaded: services added or removed),
+   * unless a port it gains is held by another live lease.
+   */
+  amend(id: string, change: Pick<Lease, 'services' | 'blocks'>): Promise<CommitResult>;
   /** Records facts learnt after the claim (control socket, process groups). */
   update(id: string, patch: Partial<Pick<Lease, 'socket' | 'groups'>>): Promise<Lease | null>;
   /** Puts a lease back when it is missing (after a corrupt registry was set aside). */

@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
+import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/types.js';
 import { BerthError, UsageError } from '../errors.js';
 import type { Allocation } from '../ports/allocate.js';
+import { extendLease, shrinkLease } from '../ports/extend-lease.js';
 import type { Lease } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { systemClock, type Clock } from './clock.js';
@@ -49,7 +50,7 @@ export type SupervisorListener = (event: SupervisorEvent) => void;
  */
 export class Supervisor {
   readonly lease: Lease;
-  readonly #options: SupervisorOptions;
+  #options: SupervisorOptions;
   readonly #runners = new Map<string, ServiceRunner>();
   readonly #listeners = new Set<SupervisorListener>();
   readonly #watchdog: Watchdog | null;
@@ -65,31 +66,38 @@ export class Supervisor {
     this.lease = options.allocation.lease;
     this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     const selected = selectServices(options.env, options.only);
-    const ctx: InstanceContext = { config: options.config, env: options.env, lease: this.lease, vars: options.vars ?? process.env };
     this.#watchdog = options.watchdog === false ? null : Watchdog.start();
     for (const service of options.env.services) {
-      if (!selected.has(service.name)) continue;
-      const runner = new ServiceRunner(
-        service,
-        buildLaunch(service, ctx),
-        {
-          spawn: options.spawn ?? spawnProcess,
-          clock: options.clock ?? systemClock,
-          watchdog: this.#watchdog,
-          root: options.config.root,
-          beforeFirstSpawn: () => options.allocation.holds.release(this.lease.services[service.name] ?? []),
-          output: (name, stream, lines) => {
-            if (this.#listeners.size > 0) this.#emit({ type: 'output', service: name, stream, lines });
-            return options.output?.(name, stream, lines) ?? true;
-          },
-          note: (name, message) => this.#emit({ type: 'note', service: name, message }),
-          changed: (snapshot) => this.#changed(snapshot),
-        },
-        options.logBytes,
-      );
-      this.#runners.set(service.name, runner);
+      if (selected.has(service.name)) this.#runners.set(service.name, this.#createRunner(service));
     }
-    this.#writeEnvFiles(ctx);
+    this.#writeEnvFiles();
+  }
+
+  #context(): InstanceContext {
+    const { config, env, vars } = this.#options;
+    return { config, env, lease: this.lease, vars: vars ?? process.env };
+  }
+
+  #createRunner(service: ServiceConfig): ServiceRunner {
+    const options = this.#options;
+    return new ServiceRunner(
+      service,
+      buildLaunch(service, this.#context()),
+      {
+        spawn: options.spawn ?? spawnProcess,
+        clock: options.clock ?? systemClock,
+        watchdog: this.#watchdog,
+        root: options.config.root,
+        beforeFirstSpawn: () => options.allocation.holds.release(this.lease.services[service.name] ?? []),
+        output: (name, stream, lines) => {
+          if (this.#listeners.size > 0) this.#emit({ type: 'output', service: name, stream, lines });
+          return options.output?.(name, stream, lines) ?? true;
+        },
+        note: (name, message) => this.#emit({ type: 'note', service: name, message }),
+        changed: (snapshot) => this.#changed(snapshot),
+      },
+      options.logBytes,
+    );
   }
 
   on(listener: SupervisorListener): () => void {
@@ -142,21 +150,75 @@ export class Supervisor {
     if (this.#stopping || this.#finished) return;
     this.#reRegister = setInterval(() => void this.#options.store.ensure(this.lease).catch(() => {}), 5000);
     this.#reRegister.unref();
-    for (const runner of this.#runners.values()) {
-      void (async () => {
-        const dependencies = runner.config.dependsOn.map((name) => this.#runners.get(name)).filter((dep): dep is ServiceRunner => dep !== undefined);
-        const results = await Promise.all(dependencies.map(async (dep) => ({ dep, ready: await dep.whenReady() })));
-        if (this.#stopping) return runner.skip('berth is stopping');
-        const failed = results.find((result) => !result.ready);
-        if (failed) {
-          const reason = `not started: dependency ${failed.dep.name} ${failed.dep.state === 'skipped' ? 'was not started' : failed.dep.state}`;
-          this.#emit({ type: 'note', service: runner.name, message: reason });
-          runner.skip(reason);
-          return;
-        }
-        runner.start();
-      })();
+    for (const runner of this.#runners.values()) void this.#startWhenReady(runner);
+  }
+
+  /** Starts a service once everything it depends on is ready; skips it if one failed. */
+  async #startWhenReady(runner: ServiceRunner): Promise<void> {
+    const dependencies = runner.config.dependsOn.map((name) => this.#runners.get(name)).filter((dep): dep is ServiceRunner => dep !== undefined);
+    const results = await Promise.all(dependencies.map(async (dep) => ({ dep, ready: await dep.whenReady() })));
+    if (this.#stopping) return runner.skip('berth is stopping');
+    const failed = results.find((result) => !result.ready);
+    if (failed) {
+      const reason = `not started: dependency ${failed.dep.name} ${failed.dep.state === 'skipped' ? 'was not started' : failed.dep.state}`;
+      this.#emit({ type: 'note', service: runner.name, message: reason });
+      runner.skip(reason);
+      return;
     }
+    runner.start();
+  }
+
+  /**
+   * Applies an edited ports.yaml as a diff: removed services are stopped and their ports given
+   * back; changed ones restart with their new settings on the same ports (a changed port count
+   * means new ports); added ones get a further block in the same lease and start. Services
+   * whose settings did not change keep running untouched.
+   */
+  async reconfigure(config: BerthConfig, env: EnvironmentConfig): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
+    if (this.stopping) return { added: [], changed: [], removed: [] };
+    const before = new Map(this.#options.env.services.map((service) => [service.name, service]));
+    const after = new Map(env.services.map((service) => [service.name, service]));
+    const same = (a: ServiceConfig, b: ServiceConfig) => JSON.stringify(a) === JSON.stringify(b);
+    const keepsPorts = (a: ServiceConfig, b: ServiceConfig) => a.portCount === b.portCount && JSON.stringify(a.ranges) === JSON.stringify(b.ranges);
+    const removed = [...before.keys()].filter((name) => this.#runners.has(name) && (!after.has(name) || !keepsPorts(before.get(name) as ServiceConfig, after.get(name) as ServiceConfig)));
+    const added = [...after.keys()].filter((name) => !before.has(name) || removed.includes(name));
+    const changed = [...after.keys()].filter((name) => this.#runners.has(name) && !removed.includes(name) && !same(before.get(name) as ServiceConfig, after.get(name) as ServiceConfig));
+    this.#options = { ...this.#options, config, env };
+
+    for (const name of removed) {
+      const runner = this.#runners.get(name) as ServiceRunner;
+      await runner.stop();
+      this.#runners.delete(name);
+      await shrinkLease(this.#options.store, this.lease, name);
+      this.#emit({ type: 'note', service: name, message: after.has(name) ? 'its ports changed: stopped, to start again on new ports' : 'removed from ports.yaml: stopped, ports released' });
+    }
+    for (const name of changed) {
+      const old = this.#runners.get(name) as ServiceRunner;
+      await old.stop();
+      const runner = this.#createRunner(after.get(name) as ServiceConfig);
+      this.#runners.set(name, runner);
+      this.#emit({ type: 'note', service: name, message: 'changed in ports.yaml: restarting' });
+      void this.#startWhenReady(runner);
+    }
+    for (const name of added) {
+      const service = after.get(name) as ServiceConfig;
+      if (service.portCount > 0) {
+        await extendLease(this.#options.store, this.lease, name, service.portCount, service.ranges ?? env.ranges, this.#options.allocation.holds);
+      } else {
+        this.lease.services[name] = [];
+      }
+      const runner = this.#createRunner(service);
+      this.#runners.set(name, runner);
+      const ports = this.lease.services[name] ?? [];
+      this.#emit({ type: 'note', service: name, message: `added in ports.yaml: starting${ports.length ? ` on ${ports.join(', ')}` : ''}` });
+      void this.#startWhenReady(runner);
+    }
+    this.#writeEnvFiles();
+    if (added.length + changed.length + removed.length > 0 && this.#watches.length + env.services.filter((service) => service.watch.length > 0).length > 0) {
+      await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
+      await this.watchFiles();
+    }
+    return { added, changed, removed };
   }
 
   /** Resolves with the exit code once every service has ended and the lease is released. */
@@ -251,7 +313,8 @@ export class Supervisor {
     this.#resolveEnded(exitCode);
   }
 
-  #writeEnvFiles(ctx: InstanceContext): void {
+  #writeEnvFiles(): void {
+    const ctx = this.#context();
     const content = envFileContent(ctx);
     for (const runner of this.#runners.values()) {
       const file = envFilePath(runner.config, ctx);

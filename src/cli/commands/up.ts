@@ -10,6 +10,7 @@ import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
+import { followConfigFile } from '../config-reload.js';
 import type { CliIo } from '../io.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
@@ -22,6 +23,8 @@ export interface UpOptions {
   tui?: boolean;
   detach?: boolean;
   json?: boolean;
+  /** false with --no-reload: do not follow edits of ports.yaml. */
+  reload?: boolean;
 }
 
 /** Where `up` shows its stack: prefixed lines, or the dashboard in a terminal. */
@@ -69,7 +72,7 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
     const store = openStore(io);
     const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
     const tui = options.tui !== false && io.stdout.isTTY === true;
-    return await supervise(io, { config, env, store, allocation, only, tui, interrupt }, (created, shown) => {
+    return await supervise(io, { config, env, store, allocation, only, tui, interrupt, reload: options.reload !== false }, (created, shown) => {
       supervisor = created;
       view = shown;
       if (interrupts > 0) {
@@ -92,6 +95,7 @@ async function supervise(
     only: string[] | undefined;
     tui: boolean;
     interrupt: (why: string) => void;
+    reload: boolean;
   },
   created: (supervisor: Supervisor, view: UpView) => void,
 ): Promise<number> {
@@ -140,8 +144,10 @@ async function supervise(
     });
     reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
     await supervisor.watchFiles();
+    const stopFollowing = input.reload ? followConfigFile(io, config.file, env.name, supervisor, (message) => view.note(message)) : null;
     supervisor.start();
     code = await supervisor.whenEnded();
+    await stopFollowing?.();
     await control?.close();
   } finally {
     view.close(); // the terminal is given back however berth ends
