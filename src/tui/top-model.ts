@@ -20,11 +20,14 @@ export class TopModel {
   instances: WatchedInstance[] = [];
   readonly #source: InstanceSource;
   readonly #changed: () => void;
+  readonly #noted: (instance: WatchedInstance, service: string | null, message: string) => void;
   readonly #subscriptions = new Map<string, AbortController>();
 
-  constructor(source: InstanceSource, changed: () => void) {
+  /** `noted` hears an instance's own messages (why a service restarted, failed, …). */
+  constructor(source: InstanceSource, changed: () => void, noted: (instance: WatchedInstance, service: string | null, message: string) => void = () => {}) {
     this.#source = source;
     this.#changed = changed;
+    this.#noted = noted;
   }
 
   async refresh(): Promise<void> {
@@ -60,6 +63,7 @@ export class TopModel {
       else if (event.type === 'state' && instance.snapshot) {
         instance.snapshot.services = instance.snapshot.services.map((service) => (service.name === event.service.name ? event.service : service));
       } else if (event.type === 'ended' && instance.snapshot) instance.snapshot.stopping = true;
+      else if (event.type === 'note') this.#noted(instance, event.service, event.message);
       this.#changed();
     };
     instance.control

@@ -22,12 +22,14 @@ function service(name: string, pid: number, ports: number[], state: ServiceSnaps
 /** An instance in memory: what the dashboard reads, and a record of what it asked for. */
 class FakeInstance implements InstanceControl {
   readonly actions: string[] = [];
+  emit: (event: InstanceEvent) => void = () => {};
   constructor(readonly snapshot: InstanceSnapshot, readonly lines: Record<string, string[]>) {}
   async instance() {
     return this.snapshot;
   }
   async events(onEvent: (event: InstanceEvent) => void, signal?: AbortSignal) {
     onEvent({ type: 'snapshot', instance: structuredClone(this.snapshot) });
+    this.emit = onEvent;
     await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
   }
   async logs(name: string | undefined) {
@@ -76,10 +78,14 @@ describe('dashboard on a fake screen', () => {
     const blog = new FakeInstance({ lease: lease('blog', 2, [5100, 5100]), pid: 20, stopping: false, services: [service('site', 21, [5100])] }, { site: ['hello'] });
     const screen = fakeTerminal(100, 30);
     let dashboard: Dashboard | undefined;
-    const model = new TopModel(async () => [
-      { lease: shop.snapshot.lease, control: shop },
-      { lease: blog.snapshot.lease, control: blog },
-    ], () => dashboard?.render());
+    const model = new TopModel(
+      async () => [
+        { lease: shop.snapshot.lease, control: shop },
+        { lease: blog.snapshot.lease, control: blog },
+      ],
+      () => dashboard?.render(),
+      (_instance, name, message) => dashboard?.message(`${name}: ${message}`),
+    );
     let quits = 0;
     dashboard = new Dashboard({ model, mode: 'top', color: false, input: screen.input, output: screen.output, onQuit: (times) => (quits = times) });
     open = dashboard;
@@ -101,6 +107,8 @@ describe('dashboard on a fake screen', () => {
     await waitFor(() => screen.text().includes('worker: backoff (pid 999)'), 3000, 'the result in the status bar');
     screen.press('a');
     await waitFor(() => screen.text().includes('logs: all services'), 3000, 'the all-services log');
+    shop.emit({ type: 'note', service: 'api', message: 'src/a.ts changed: restarting' });
+    await waitFor(() => screen.text().includes('api: src/a.ts changed: restarting'), 3000, 'a restart reason in the status line');
     screen.press('q');
     await waitFor(() => quits === 1, 1000, 'q');
     model.close();

@@ -1,4 +1,5 @@
 import { EXIT, UsageError } from '../../errors.js';
+import { leaseLabel } from '../../store/lease.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { listInstances } from '../instances.js';
@@ -14,6 +15,7 @@ export async function topCommand(io: CliIo, options: { input?: NodeJS.ReadableSt
   const model = new TopModel(
     async () => (await listInstances(io, { all: true })).map(({ lease, client }) => ({ lease, control: client })),
     () => dashboard?.render(),
+    (instance, service, message) => dashboard?.message(`${leaseLabel(instance.lease)}${service ? ` ${service}` : ''}: ${message}`),
   );
   const onSignal = io.onSignal ?? ((signal, listener) => {
     process.on(signal, listener);
