@@ -32,7 +32,8 @@ export { currentOwner, isOwnerAlive, isProcessAlive, readProcess } from './store
 
 export { BerthError, ConfigError, UsageError, EXIT, formatIssue, type ConfigIssue, type ExitCode } from './errors.js';
 
-export { Supervisor, selectServices, type SupervisorOptions, type SupervisorEvent, type SupervisorListener } from './supervisor/supervisor.js';
+export { Supervisor, type SupervisorOptions, type SupervisorEvent, type SupervisorListener } from './supervisor/supervisor.js';
+export { selectServices } from './supervisor/select-services.js';
 export type { ServiceSnapshot, ServiceState } from './supervisor/service-state.js';
 export type { Clock } from './supervisor/clock.js';
 export type { SpawnService, SpawnedService } from './supervisor/spawn-process.js';

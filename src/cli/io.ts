@@ -15,6 +15,13 @@ export interface CliIo {
   onSignal?: (signal: NodeJS.Signals, listener: () => void) => () => void;
 }
 
+/** Subscribes to a process signal through `io` (tests pass their own); returns the unsubscribe. */
+export function onSignal(io: CliIo, signal: NodeJS.Signals, listener: () => void): () => void {
+  if (io.onSignal) return io.onSignal(signal, listener);
+  process.on(signal, listener);
+  return () => process.off(signal, listener);
+}
+
 export function printLine(stream: OutputStream, line = ''): void {
   stream.write(`${line}\n`);
 }

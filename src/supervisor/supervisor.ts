@@ -1,14 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/types.js';
-import { BerthError, UsageError } from '../errors.js';
+import { BerthError } from '../errors.js';
 import type { Allocation } from '../ports/allocate.js';
 import { extendLease, shrinkLease } from '../ports/extend-lease.js';
 import type { Lease } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { FileWatch } from './file-watch.js';
+import { diffServices } from './service-diff.js';
 import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
+import { selectServices } from './select-services.js';
 import { ServiceRunner } from './service-runner.js';
 import type { ServiceSnapshot } from './service-state.js';
 import { spawnProcess, type SpawnService } from './spawn-process.js';
@@ -176,13 +178,8 @@ export class Supervisor {
    */
   async reconfigure(config: BerthConfig, env: EnvironmentConfig): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
     if (this.stopping) return { added: [], changed: [], removed: [] };
-    const before = new Map(this.#options.env.services.map((service) => [service.name, service]));
+    const { added, changed, removed } = diffServices(this.#options.env.services, env.services, new Set(this.#runners.keys()));
     const after = new Map(env.services.map((service) => [service.name, service]));
-    const same = (a: ServiceConfig, b: ServiceConfig) => JSON.stringify(a) === JSON.stringify(b);
-    const keepsPorts = (a: ServiceConfig, b: ServiceConfig) => a.portCount === b.portCount && JSON.stringify(a.ranges) === JSON.stringify(b.ranges);
-    const removed = [...before.keys()].filter((name) => this.#runners.has(name) && (!after.has(name) || !keepsPorts(before.get(name) as ServiceConfig, after.get(name) as ServiceConfig)));
-    const added = [...after.keys()].filter((name) => !before.has(name) || removed.includes(name));
-    const changed = [...after.keys()].filter((name) => this.#runners.has(name) && !removed.includes(name) && !same(before.get(name) as ServiceConfig, after.get(name) as ServiceConfig));
     this.#options = { ...this.#options, config, env };
 
     for (const name of removed) {
@@ -327,20 +324,4 @@ export class Supervisor {
   #emit(event: SupervisorEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-/** The services to run: those named by `only` and, transitively, what they depend on. */
-export function selectServices(env: EnvironmentConfig, only: readonly string[] | undefined): Set<string> {
-  if (!only || only.length === 0) return new Set(env.services.map((service) => service.name));
-  const byName = new Map(env.services.map((service) => [service.name, service]));
-  const unknown = only.filter((name) => !byName.has(name));
-  if (unknown.length > 0) throw new UsageError(`--only: no service ${unknown.join(', ')} in environment ${env.name} (services: ${[...byName.keys()].join(', ')})`);
-  const selected = new Set<string>();
-  const add = (name: string) => {
-    if (selected.has(name)) return;
-    selected.add(name);
-    for (const dependency of byName.get(name)?.dependsOn ?? []) add(dependency);
-  };
-  only.forEach(add);
-  return selected;
 }

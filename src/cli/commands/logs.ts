@@ -1,7 +1,7 @@
 import { EXIT, UsageError } from '../../errors.js';
 import { parseInstance } from '../context.js';
 import { pickInstance } from '../instances.js';
-import { printLine, type CliIo } from '../io.js';
+import { onSignal, printLine, type CliIo } from '../io.js';
 
 /** `berth logs [SERVICE] [ENV] [-f] [--tail N]`: recent output of a running instance's service(s). */
 export async function logsCommand(
@@ -18,11 +18,7 @@ export async function logsCommand(
     return EXIT.ok;
   }
   const abort = new AbortController();
-  const onSignal = io.onSignal ?? ((signal, listener) => {
-    process.on(signal, listener);
-    return () => process.off(signal, listener);
-  });
-  const off = onSignal('SIGINT', () => abort.abort());
+  const off = onSignal(io, 'SIGINT', () => abort.abort());
   try {
     await client.followLogs(service, tail, (text) => io.stdout.write(text), abort.signal);
   } finally {

@@ -3,7 +3,7 @@ import { leaseLabel } from '../../store/lease.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { listInstances } from '../instances.js';
-import type { CliIo } from '../io.js';
+import { onSignal, type CliIo } from '../io.js';
 
 /**
  * `berth top`: the dashboard of every running instance on this machine, through their control
@@ -17,14 +17,10 @@ export async function topCommand(io: CliIo, options: { input?: NodeJS.ReadableSt
     () => dashboard?.render(),
     (instance, service, message) => dashboard?.message(`${leaseLabel(instance.lease)}${service ? ` ${service}` : ''}: ${message}`),
   );
-  const onSignal = io.onSignal ?? ((signal, listener) => {
-    process.on(signal, listener);
-    return () => process.off(signal, listener);
-  });
   let refresh: NodeJS.Timeout | undefined;
   let close!: () => void;
   const closed = new Promise<void>((resolve) => (close = resolve));
-  const offs = (['SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, close));
+  const offs = (['SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(io, signal, close));
   try {
     dashboard = new Dashboard({
       model,

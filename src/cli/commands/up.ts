@@ -6,12 +6,13 @@ import { EXIT } from '../../errors.js';
 import { allocate, type Allocation } from '../../ports/allocate.js';
 import type { FileLeaseStore } from '../../store/file-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
-import { selectServices, Supervisor } from '../../supervisor/supervisor.js';
+import { selectServices } from '../../supervisor/select-services.js';
+import { Supervisor } from '../../supervisor/supervisor.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { followConfigFile } from '../config-reload.js';
-import type { CliIo } from '../io.js';
+import { onSignal, type CliIo } from '../io.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
 
@@ -49,10 +50,6 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
 
   // Signals are ours from here on: one that comes while ports are being taken stops the
   // stack as soon as it exists, instead of killing berth with a lease half made.
-  const onSignal = io.onSignal ?? ((signal, listener) => {
-    process.on(signal, listener);
-    return () => process.off(signal, listener);
-  });
   let interrupts = 0;
   let supervisor: Supervisor | undefined;
   let view: UpView | undefined;
@@ -67,7 +64,7 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
       supervisor.kill();
     }
   };
-  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(signal, () => interrupt(signal)));
+  const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => onSignal(io, signal, () => interrupt(signal)));
   try {
     const store = openStore(io);
     const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
