@@ -6,6 +6,7 @@ import type { Allocation } from '../ports/allocate.js';
 import { extendLease, shrinkLease } from '../ports/extend-lease.js';
 import type { Lease } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
+import { readProcess } from '../store/process-identity.js';
 import { systemClock, type Clock } from './clock.js';
 import { FileWatch } from './file-watch.js';
 import { diffServices } from './service-diff.js';
@@ -286,6 +287,7 @@ export class Supervisor {
 
   #changed(snapshot: ServiceSnapshot): void {
     this.#emit({ type: 'state', service: snapshot });
+    this.#recordGroups();
     // Ends by itself once every service has ended on its own; one stopped on request
     // (`berth stop`) keeps the instance alive so it can be started again.
     const runners = [...this.#runners.values()];
@@ -296,6 +298,7 @@ export class Supervisor {
     if (this.#finished) return;
     this.#finished = true;
     if (this.#reRegister) clearInterval(this.#reRegister);
+    if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
     await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
     await this.#options.allocation.holds.release();
     await this.#options.store.release(this.lease.id).catch((error: unknown) => {
@@ -308,6 +311,33 @@ export class Supervisor {
       : runners.every((runner) => runner.state === 'exited') ? 0 : 1;
     this.#emit({ type: 'ended', exitCode });
     this.#resolveEnded(exitCode);
+  }
+
+  #groupsTimer: NodeJS.Timeout | null = null;
+  #recordedGroups = '';
+
+  /**
+   * Keeps the lease's list of process groups (leader pid = pgid, with its start time) current,
+   * so `berth gc` can end groups left behind if berth and its watchdog were both killed.
+   * Batched: one registry write per 100 ms of changes.
+   */
+  #recordGroups(): void {
+    if (this.#groupsTimer || this.#finished) return;
+    this.#groupsTimer = setTimeout(() => {
+      this.#groupsTimer = null;
+      if (this.#finished) return;
+      const groups = [...this.#runners.values()]
+        .map((runner) => runner.snapshot().pid)
+        .filter((pid): pid is number => pid !== null)
+        .map((pgid) => ({ pgid, startTime: readProcess(pgid)?.startTime ?? 0 }))
+        .filter((group) => group.startTime > 0);
+      const key = JSON.stringify(groups);
+      if (key === this.#recordedGroups) return;
+      this.#recordedGroups = key;
+      this.lease.groups = groups;
+      void this.#options.store.update(this.lease.id, { groups }).catch(() => {});
+    }, 100);
+    this.#groupsTimer.unref();
   }
 
   #writeEnvFiles(): void {

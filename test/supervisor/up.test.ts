@@ -309,6 +309,36 @@ environments:
   });
 });
 
+describe('berth gc after berth and its watchdog were both killed', () => {
+  it('ends the process groups the dead berth left, recorded in its lease, and reclaims the lease', async () => {
+    const { up, leases, env, cwd } = project(`version: 1
+ranges: { dev: 22170-22179 }
+environments:
+  dev:
+    services:
+      web: { cmd: ${serve} }
+      tree: { cmd: 'sleep 1000 & echo "pid $!"; wait', shell: true, ports: 0, ready: { log: pid } }
+`);
+    const berth = up();
+    await berth.line(/web ready/);
+    const sleeper = Number((await berth.line(/^tree +│ pid /)).split(' ').pop());
+    const web = await waitFor(() => findPid('serve.mjs', berth.child.pid as number));
+    await waitFor(() => (leases()[0]?.groups?.length ?? 0) === 2, 3000, 'both groups recorded in the lease');
+    const watchdog = await waitFor(() => findPid('watchdog.sh', berth.child.pid as number));
+
+    process.kill(watchdog, 'SIGKILL');
+    berth.child.kill('SIGKILL');
+    await berth.exit;
+    await waitFor(() => !alive(watchdog), 1000, 'the watchdog to be gone');
+    expect([alive(web), alive(sleeper)]).toEqual([true, true]); // orphans: nothing else will end them
+
+    const gc = await runCli(['gc'], { cwd, env });
+    expect(gc.stdout).toMatch(/^reclaimed proj\/dev#1 \(lease [0-9a-f]{8}, owner pid \d+ is gone\); ended 2 leftover process groups \(\d+, \d+\)\n$/);
+    expect([alive(web), alive(sleeper)]).toEqual([false, false]);
+    expect(leases()).toEqual([]);
+  });
+});
+
 describe('berth up and a corrupt registry', () => {
   it('a running berth re-registers its lease after the registry was set aside', async () => {
     const { up, leases, env } = project(`version: 1
