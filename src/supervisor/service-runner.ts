@@ -171,14 +171,23 @@ export class ServiceRunner {
       return;
     }
     this.#set('stopping', null);
-    signalGroup(run.pgid, this.config.stopSignal);
-    const gone = await waitForGroupExit(run.pgid, this.config.stopTimeoutMs);
-    if (!gone) {
+    if (await this.#terminate(run.pgid)) {
       this.#killedOnStop = true;
       this.#hooks.note(this.name, `did not stop within ${this.config.stopTimeoutMs} ms of ${this.config.stopSignal}: SIGKILL`);
-      signalGroup(run.pgid, 'SIGKILL');
     }
     await run.finished;
+  }
+
+  /**
+   * Stops a process group in stages: stop_signal, then SIGKILL once stop_timeout has passed.
+   * Resolves true when SIGKILL was needed, once the group is gone (or 2 s after the SIGKILL).
+   */
+  async #terminate(pgid: number): Promise<boolean> {
+    signalGroup(pgid, this.config.stopSignal);
+    if (await waitForGroupExit(pgid, this.config.stopTimeoutMs)) return false;
+    signalGroup(pgid, 'SIGKILL');
+    await waitForGroupExit(pgid, 2000);
+    return true;
   }
 
   /** SIGKILL to the group at once (a second Ctrl-C). */
@@ -236,11 +245,7 @@ export class ServiceRunner {
       finished: exited.then(async () => {
         ready.abort();
         // The leader is gone; whatever else it left in its group goes too.
-        if (isGroupAlive(pgid)) {
-          signalGroup(pgid, this.config.stopSignal);
-          if (!(await waitForGroupExit(pgid, this.config.stopTimeoutMs))) signalGroup(pgid, 'SIGKILL');
-          await waitForGroupExit(pgid, 2000);
-        }
+        if (isGroupAlive(pgid)) await this.#terminate(pgid);
         this.#hooks.watchdog?.forget(pgid);
         await drained;
       }),
@@ -294,14 +299,14 @@ export class ServiceRunner {
     const what = check.kind === 'http' ? `GET ${check.path} on port ${port} never answered 2xx/3xx` : check.kind === 'log' ? `"${check.text}" never appeared in its output` : `port ${port} never accepted a connection`;
     run.notReady = `not ready after ${this.config.readyTimeoutMs} ms: ${what}`;
     this.#hooks.note(this.name, run.notReady);
-    signalGroup(run.pgid, this.config.stopSignal);
-    if (!(await waitForGroupExit(run.pgid, this.config.stopTimeoutMs))) signalGroup(run.pgid, 'SIGKILL');
+    await this.#terminate(run.pgid);
   }
 
   #waitForLog(text: string, signal: AbortSignal): Promise<boolean> {
     const needle = Buffer.from(text);
+    // Installed in the tick that spawned the run, before any of its output can arrive; the
+    // recent-output buffer is not searched, since it holds earlier runs' lines too.
     return new Promise((resolve) => {
-      if (this.log.tail(1000).some((line) => line.includes(text))) return resolve(true);
       const done = (ok: boolean) => {
         this.#logWaiter = null;
         signal.removeEventListener('abort', onAbort);

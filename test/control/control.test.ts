@@ -147,6 +147,28 @@ function startLogs(cwd: string, env: Record<string, string>) {
   return { child, out: () => out };
 }
 
+describe('readiness after a restart', () => {
+  it('ready: { log } waits for the new run\'s own output, not lines an earlier run wrote', async () => {
+    const counter = path.join(tempDir(), 'runs');
+    const cwd = projectWith(`version: 1
+ranges: { dev: 24080-24089 }
+environments:
+  dev:
+    services:
+      once: { cmd: node ${FIX}/ready-once.mjs ${counter}, ports: 0, ready: { log: ready }, ready_timeout: 60s }
+`);
+    const env = { BERTH_HOME: tempDir('berth-home-') };
+    const up = startUp([], { cwd, env });
+    await up.line(/once ready/);
+    expect((await runCli(['restart', 'once'], { cwd, env })).code).toBe(0);
+    await up.line(/once +│ run 2/); // the second run is up and has written; it never says "ready"
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd, env })).stdout);
+    expect(ps.instances[0].services[0]).toMatchObject({ name: 'once', state: 'starting', ready: false, restarts: 1 });
+    up.child.kill('SIGINT');
+    expect((await up.exit).code).toBe(0);
+  });
+});
+
 describe('a control client that never reads', () => {
   it('does not hold up a service writing 50 MB: every line still arrives, and the stuck client is cut off', async () => {
     const LINES = 819_200;
