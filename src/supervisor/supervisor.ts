@@ -76,9 +76,13 @@ export class Supervisor {
     this.#writeEnvFiles();
   }
 
+  /** What every service's launch is built from; one per instance, so its port variables are computed once. */
+  #ctx: InstanceContext | null = null;
+
   #context(): InstanceContext {
     const { config, env, vars } = this.#options;
-    return { config, env, lease: this.lease, vars: vars ?? process.env };
+    this.#ctx ??= { config, env, lease: this.lease, vars: vars ?? process.env };
+    return this.#ctx;
   }
 
   #createRunner(service: ServiceConfig): ServiceRunner {
@@ -182,21 +186,15 @@ export class Supervisor {
     const { added, changed, removed } = diffServices(this.#options.env.services, env.services, new Set(this.#runners.keys()));
     const after = new Map(env.services.map((service) => [service.name, service]));
     this.#options = { ...this.#options, config, env };
+    this.#ctx = null;
 
     for (const name of removed) {
       const runner = this.#runners.get(name) as ServiceRunner;
       await runner.stop();
       this.#runners.delete(name);
       await shrinkLease(this.#options.store, this.lease, name);
+      this.#ctx = null;
       this.#emit({ type: 'note', service: name, message: after.has(name) ? 'its ports changed: stopped, to start again on new ports' : 'removed from ports.yaml: stopped, ports released' });
-    }
-    for (const name of changed) {
-      const old = this.#runners.get(name) as ServiceRunner;
-      await old.stop();
-      const runner = this.#createRunner(after.get(name) as ServiceConfig);
-      this.#runners.set(name, runner);
-      this.#emit({ type: 'note', service: name, message: 'changed in ports.yaml: restarting' });
-      void this.#startWhenReady(runner);
     }
     for (const name of added) {
       const service = after.get(name) as ServiceConfig;
@@ -205,12 +203,22 @@ export class Supervisor {
       } else {
         this.lease.services[name] = [];
       }
+      this.#ctx = null; // the lease has ports for one more service
       const runner = this.#createRunner(service);
       this.#runners.set(name, runner);
       const ports = this.lease.services[name] ?? [];
       this.#emit({ type: 'note', service: name, message: `added in ports.yaml: starting${ports.length ? ` on ${ports.join(', ')}` : ''}` });
-      void this.#startWhenReady(runner);
     }
+    // After the additions, so a restarted service sees its new siblings' ports.
+    for (const name of changed) {
+      const old = this.#runners.get(name) as ServiceRunner;
+      await old.stop();
+      const runner = this.#createRunner(after.get(name) as ServiceConfig);
+      this.#runners.set(name, runner);
+      this.#emit({ type: 'note', service: name, message: 'changed in ports.yaml: restarting' });
+    }
+    // Started once every runner is in place, so each waits for its current dependencies.
+    for (const name of [...added, ...changed]) void this.#startWhenReady(this.#runners.get(name) as ServiceRunner);
     this.#writeEnvFiles();
     if (added.length + changed.length + removed.length > 0 && this.#watches.length + env.services.filter((service) => service.watch.length > 0).length > 0) {
       await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
