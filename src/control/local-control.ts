@@ -1,6 +1,6 @@
 import { BerthError } from '../errors.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Supervisor, SupervisorEvent } from '../supervisor/supervisor.js';
 import type { InstanceControl } from './instance-control.js';
 import type { InstanceEvent, InstanceSnapshot } from './protocol.js';
 
@@ -22,21 +22,12 @@ export class LocalControl implements InstanceControl {
   }
 
   events(onEvent: (event: InstanceEvent) => void, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      // Subscribe, then take the snapshot, in one tick: no change falls between the two.
-      const off = this.#supervisor.on((event) => {
-        if (event.type === 'output') return;
-        onEvent(event);
-        if (event.type === 'ended') finish();
-      });
-      const finish = () => {
-        off();
-        signal?.removeEventListener('abort', finish);
-        resolve();
-      };
-      signal?.addEventListener('abort', finish, { once: true });
-      onEvent({ type: 'snapshot', instance: this.snapshot() });
+    // Subscribe, then take the snapshot, in one tick: no change falls between the two.
+    const done = this.#until(signal, (event) => {
+      if (event.type !== 'output') onEvent(event);
     });
+    onEvent({ type: 'snapshot', instance: this.snapshot() });
+    return done;
   }
 
   async logs(service: string | undefined, tail: number): Promise<string[]> {
@@ -47,12 +38,22 @@ export class LocalControl implements InstanceControl {
   followLogs(service: string | undefined, tail: number, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
     const { runners, prefix } = this.#logSources(service);
     const names = runners.map((runner) => runner.name);
+    const done = this.#until(signal, (event) => {
+      if (event.type === 'output' && names.includes(event.service)) {
+        const text = event.lines.toString('utf8');
+        write(service ? text : text.replace(/^(?=.)/gm, prefix(event.service)));
+      }
+    });
+    const lines = runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}\n`));
+    if (lines.length) write(lines.join(''));
+    return done;
+  }
+
+  /** Passes every supervisor event to `listener` until the instance ends or `signal` aborts. */
+  #until(signal: AbortSignal | undefined, listener: (event: SupervisorEvent) => void): Promise<void> {
     return new Promise((resolve) => {
       const off = this.#supervisor.on((event) => {
-        if (event.type === 'output' && names.includes(event.service)) {
-          const text = event.lines.toString('utf8');
-          write(service ? text : text.replace(/^(?=.)/gm, prefix(event.service)));
-        }
+        listener(event);
         if (event.type === 'ended') finish();
       });
       const finish = () => {
@@ -61,8 +62,6 @@ export class LocalControl implements InstanceControl {
         resolve();
       };
       signal?.addEventListener('abort', finish, { once: true });
-      const lines = runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}\n`));
-      if (lines.length) write(lines.join(''));
     });
   }
 

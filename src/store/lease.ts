@@ -49,11 +49,16 @@ export function formatBlock([first, last]: readonly [number, number]): string {
   return first === last ? `${first}` : `${first}-${last}`;
 }
 
+/** A service's consecutive ports as `4100-4101` (or `4300`), or `-` when it has none. */
+export function formatPorts(ports: readonly number[]): string {
+  return ports.length ? formatBlock([ports[0] as number, ports[ports.length - 1] as number]) : '-';
+}
+
 /** `api 4100-4101, web 4300`: the services that have ports, each with its ports. */
 export function servicePortsSummary(lease: Pick<Lease, 'services'>): string {
   return Object.entries(lease.services)
     .filter(([, ports]) => ports.length > 0)
-    .map(([name, ports]) => `${name} ${formatBlock([ports[0] as number, ports[ports.length - 1] as number])}`)
+    .map(([name, ports]) => `${name} ${formatPorts(ports)}`)
     .join(', ');
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../errors.js';
 import type { Lease } from '../../store/lease.js';
-import { formatBlock, leaseLabel } from '../../store/lease.js';
+import { formatPorts, leaseLabel } from '../../store/lease.js';
 import type { ServiceSnapshot } from '../../supervisor/service-state.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import { loadEnvironment, openStore } from '../context.js';
@@ -61,7 +61,7 @@ export async function upDetached(io: CliIo, argv: readonly string[], options: { 
     printLine(io.stdout, `${leaseLabel(report.lease)} ${report.ok ? 'is up' : 'started, but a service failed'} (berth pid ${child.pid}; output in ${report.log})`);
     const rows = report.services.map((service) => [
       service.name,
-      service.ports.length ? formatBlock([service.ports[0] as number, service.ports[service.ports.length - 1] as number]) : '-',
+      formatPorts(service.ports),
       service.state,
     ]);
     for (const line of table(rows)) printLine(io.stdout, line);
