@@ -58,17 +58,11 @@ export class ControlClient implements InstanceControl {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => {
-          let parsed: unknown;
           try {
-            parsed = JSON.parse(body);
-          } catch {
-            return reject(new BerthError('BAD_ANSWER', `the berth at ${this.socketPath} answered something that is not JSON`));
+            resolve(parseAnswer(this.socketPath, res.statusCode, body) as T);
+          } catch (error) {
+            reject(error);
           }
-          if ((res.statusCode ?? 500) >= 400) {
-            const error = parsed as ErrorBody;
-            return reject(new BerthError(error.code ?? 'FAILED', error.message ?? `status ${res.statusCode}`));
-          }
-          resolve(parsed as T);
         });
       });
       req.once('timeout', () => req.destroy(new Error('timed out')));
@@ -84,8 +78,11 @@ export class ControlClient implements InstanceControl {
           let body = '';
           res.on('data', (chunk) => (body += chunk));
           res.on('end', () => {
-            const error = JSON.parse(body || '{}') as Partial<ErrorBody>;
-            reject(new BerthError(error.code ?? 'FAILED', error.message ?? `status ${res.statusCode}`));
+            try {
+              parseAnswer(this.socketPath, res.statusCode, body);
+            } catch (error) {
+              reject(error);
+            }
           });
           return;
         }
@@ -99,6 +96,21 @@ export class ControlClient implements InstanceControl {
       req.end();
     });
   }
+}
+
+/** The JSON an instance answered; a BerthError for an error status or an answer that is not JSON. */
+function parseAnswer(socketPath: string, status: number | undefined, body: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new BerthError('BAD_ANSWER', `the berth at ${socketPath} answered something that is not JSON (status ${status})`);
+  }
+  if ((status ?? 500) >= 400) {
+    const error = parsed as Partial<ErrorBody>;
+    throw new BerthError(error.code ?? 'FAILED', error.message ?? `status ${status}`);
+  }
+  return parsed;
 }
 
 function query(service: string | undefined, tail: number): string {

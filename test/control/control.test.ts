@@ -80,6 +80,13 @@ describe('control socket, from a second process', () => {
     expect(seen[2]).toBeGreaterThan(seen[0] as number);
     follow.child.kill('SIGINT');
 
+    // Errors come back as { code, message }, from a plain call and from a stream alike.
+    for (const args of [['restart', 'nope'], ['logs', 'nope', '-f']]) {
+      const result = await berth(...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(/^berth: no service "nope" in shop\/dev#1/);
+    }
+
     const down = await berth('down');
     expect(down).toMatchObject({ code: 0, stdout: 'stopped shop/dev#1\n' });
     expect((await up.exit).code).toBe(0);
