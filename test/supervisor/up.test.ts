@@ -324,18 +324,30 @@ environments:
     const sleeper = Number((await berth.line(/^tree +│ pid /)).split(' ').pop());
     const web = await waitFor(() => findPid('serve.mjs', berth.child.pid as number));
     await waitFor(() => (leases()[0]?.groups?.length ?? 0) === 2, 3000, 'both groups recorded in the lease');
+    const groups = (leases()[0]?.groups ?? []).map((group) => group.pgid);
     const watchdog = await waitFor(() => findPid('watchdog.sh', berth.child.pid as number));
 
     process.kill(watchdog, 'SIGKILL');
     berth.child.kill('SIGKILL');
     await berth.exit;
-    await waitFor(() => !alive(watchdog), 1000, 'the watchdog to be gone');
-    expect([alive(web), alive(sleeper)]).toEqual([true, true]); // orphans: nothing else will end them
+    try {
+      await waitFor(() => !alive(watchdog), 1000, 'the watchdog to be gone');
+      expect([alive(web), alive(sleeper)]).toEqual([true, true]); // orphans: nothing else will end them
 
-    const gc = await runCli(['gc'], { cwd, env });
-    expect(gc.stdout).toMatch(/^reclaimed proj\/dev#1 \(lease [0-9a-f]{8}, owner pid \d+ is gone\); ended 2 leftover process groups \(\d+, \d+\)\n$/);
-    expect([alive(web), alive(sleeper)]).toEqual([false, false]);
-    expect(leases()).toEqual([]);
+      const gc = await runCli(['gc'], { cwd, env });
+      expect(gc.stdout).toMatch(/^reclaimed proj\/dev#1 \(lease [0-9a-f]{8}, owner pid \d+ is gone\); ended 2 leftover process groups \(\d+, \d+\)\n$/);
+      expect([alive(web), alive(sleeper)]).toEqual([false, false]);
+      expect(leases()).toEqual([]);
+    } finally {
+      // This test made orphans on purpose: should gc not have ended them, end them here.
+      for (const target of [...groups.map((pgid) => -pgid), sleeper]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
   });
 });
 
