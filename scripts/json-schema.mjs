@@ -12,6 +12,8 @@ const DESCRIPTIONS = {
   cmd: 'Command: a string split like a shell would (no shell runs), or a list of arguments. ${api.port}, ${self.port}, ${self.ports.NAME}, ${instance}, ${env}, ${project} and ${VAR} are interpolated.',
   shell: 'Run cmd through /bin/sh -c.',
   cwd: 'Working directory, relative to the folder of ports.yaml.',
+  user: 'Run the service as this user (a name or a numeric uid) with its groups; berth must run as root unless it is berth\'s own user.',
+  group: 'Run the service with this group (a name or a numeric gid) instead of the user\'s own.',
   ports: 'How many consecutive ports (default 1, 0 for none), or their names, e.g. [http, ws].',
   env: 'Environment variables for the service (values are interpolated).',
   env_file: 'A dotenv file written before start with <SERVICE>_PORT of every service (path relative to ports.yaml).',

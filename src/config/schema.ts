@@ -29,6 +29,20 @@ const duration = (key: string) => {
 const stringList = (key: string) =>
   v.array(v.string(`each item of ${key} must be a string`), `${key} must be a list of strings`);
 
+/** `user:` / `group:`: a name or a numeric id (YAML reads `user: 999` as a number). */
+const account = (key: 'user' | 'group', what: string) =>
+  v.union(
+    [
+      v.pipe(
+        v.string(),
+        v.nonEmpty(`${key} is empty: give ${what}, or leave ${key}: out`),
+        v.regex(/^[^\s:]*$/, (issue) => `${key} ${JSON.stringify(issue.input)} is not ${what}${key === 'user' && String(issue.input).includes(':') ? ' (give the group as `group:`)' : ''}`),
+      ),
+      v.pipe(v.number(), v.integer(`${key} must be ${what}`), v.minValue(0, `${key} must be ${what}`)),
+    ],
+    `${key} must be ${what}`,
+  );
+
 const rangeRefs = v.array(
   v.union([v.string(), v.number()], 'each range is a name from `ranges:` or a literal like "6000-6099"'),
   'ranges must be a list, e.g. [dev, dev2] or ["6000-6099"]',
@@ -44,6 +58,8 @@ export const ServiceSchema = v.strictObject({
   ),
   shell: v.optional(v.boolean('shell must be true or false')),
   cwd: v.optional(v.string('cwd must be a path')),
+  user: v.optional(account('user', 'a user name or a numeric uid')),
+  group: v.optional(account('group', 'a group name or a numeric gid')),
   ports: v.optional(
     v.union(
       [
@@ -73,9 +89,10 @@ export const ServiceSchema = v.strictObject({
         v.strictObject({
           http: v.optional(v.string('ready.http must be a path like /health')),
           log: v.optional(v.string('ready.log must be the text to wait for')),
+          exec: v.optional(v.string('ready.exec must be a command, like "pg_isready -p ${self.port}"')),
         }),
       ],
-      'ready must be port, none, { http: /path } or { log: "text" }',
+      'ready must be port, none, { http: /path }, { log: "text" } or { exec: "command" }',
     ),
   ),
   ready_timeout: v.optional(duration('ready_timeout')),
@@ -124,5 +141,5 @@ export const KNOWN_KEYS = {
   file: Object.keys(PortsFileSchema.entries),
   environment: Object.keys(EnvironmentSchema.entries),
   service: Object.keys(ServiceSchema.entries),
-  ready: ['http', 'log'],
+  ready: ['http', 'log', 'exec'],
 };

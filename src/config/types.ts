@@ -25,7 +25,9 @@ export type ReadyCheck =
   | { kind: 'port' }
   | { kind: 'none' }
   | { kind: 'http'; path: string }
-  | { kind: 'log'; text: string };
+  | { kind: 'log'; text: string }
+  /** A command for /bin/sh -c (a template, interpolated at launch); exit 0 = ready. */
+  | { kind: 'exec'; command: string };
 
 export type RestartPolicy = 'never' | 'on-failure' | 'always';
 
@@ -36,6 +38,10 @@ export interface ServiceConfig {
   shell: boolean;
   /** Absolute working directory. */
   cwd: string;
+  /** `user:` as written (a name or a numeric uid), or null: berth's own user. */
+  user: string | null;
+  /** `group:` as written (a name or a numeric gid), or null: the user's own group. */
+  group: string | null;
   portCount: number;
   /** Names from `ports: [http, ws]`, else null. */
   portNames: string[] | null;

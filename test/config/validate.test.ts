@@ -247,3 +247,26 @@ describe('warnings', () => {
     ]);
   });
 });
+
+describe('user: and group:', () => {
+  const withUser = (keys: string) => ok.replace('{ cmd: node server.js }', `{ cmd: node server.js, ${keys} }`);
+  const service = (keys: string) => check(withUser(keys)).config?.environments.get('dev')?.services[0];
+
+  it('are strings as written; a number (YAML reads `user: 999` as one) becomes its string; both default to null', () => {
+    expect(service('user: postgres')).toMatchObject({ user: 'postgres', group: null });
+    expect(service('user: 999, group: 104')).toMatchObject({ user: '999', group: '104' });
+    expect(service('group: ssl-cert')).toMatchObject({ user: null, group: 'ssl-cert' });
+    expect(check(ok).config?.environments.get('dev')?.services[0]).toMatchObject({ user: null, group: null });
+  });
+
+  it('empty, blank, of the wrong type, or user:group in one: an error at the value', () => {
+    expect(errors(withUser('user: ""'))).toEqual(['8:41: user is empty: give a user name or a numeric uid, or leave user: out']);
+    expect(errors(withUser('group: ""'))).toEqual(['8:42: group is empty: give a group name or a numeric gid, or leave group: out']);
+    expect(errors(withUser('user: "  "'))).toEqual(['8:41: user "  " is not a user name or a numeric uid']);
+    expect(errors(withUser('user: "postgres:postgres"'))).toEqual(['8:41: user "postgres:postgres" is not a user name or a numeric uid (give the group as `group:`)']);
+    expect(errors(withUser('user: [postgres]'))).toEqual(['8:41: user must be a user name or a numeric uid']);
+    expect(errors(withUser('user: -1'))).toEqual(['8:41: user must be a user name or a numeric uid']);
+    expect(errors(withUser('group: 1.5'))).toEqual(['8:42: group must be a group name or a numeric gid']);
+    expect(errors(ok.replace('{ cmd: node server.js }', '\n        cmd: node server.js\n        user:\n'))).toEqual(['10:14: user must be a user name or a numeric uid']);
+  });
+});

@@ -67,6 +67,8 @@ const service = (overrides: Partial<ServiceConfig>): ServiceConfig => ({
   cmd: ['x'],
   shell: false,
   cwd: process.cwd(),
+  user: null,
+  group: null,
   portCount: 0,
   portNames: null,
   env: {},
@@ -90,7 +92,7 @@ describe('ServiceRunner restarts, in virtual time', () => {
     const clock = new VirtualClock();
     const spawned: number[] = [];
     const notes: string[] = [];
-    const runner = new ServiceRunner(service({ maxRestarts: 3 }), { file: 'x', args: [], shell: false, cwd: process.cwd(), env: {}, ports: [] }, {
+    const runner = new ServiceRunner(service({ maxRestarts: 3 }), { file: 'x', args: [], shell: false, cwd: process.cwd(), env: {}, ports: [], readyExec: null }, {
       spawn: failingSpawn(1, spawned),
       clock,
       watchdog: null,
@@ -115,7 +117,7 @@ describe('ServiceRunner restarts, in virtual time', () => {
   it('restart: always restarts even after exit 0; never does not restart', async () => {
     for (const [restart, expected] of [['always', 'backoff'], ['never', 'exited']] as const) {
       const clock = new VirtualClock();
-      const runner = new ServiceRunner(service({ restart }), { file: 'x', args: [], shell: false, cwd: process.cwd(), env: {}, ports: [] }, {
+      const runner = new ServiceRunner(service({ restart }), { file: 'x', args: [], shell: false, cwd: process.cwd(), env: {}, ports: [], readyExec: null }, {
         spawn: failingSpawn(0, []),
         clock,
         watchdog: null,

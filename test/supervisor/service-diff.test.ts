@@ -7,6 +7,8 @@ const service = (name: string, overrides: Partial<ServiceConfig> = {}): ServiceC
   cmd: ['x'],
   shell: false,
   cwd: '/w',
+  user: null,
+  group: null,
   portCount: 1,
   portNames: null,
   env: {},

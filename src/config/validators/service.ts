@@ -51,6 +51,8 @@ export function normalizeService(
     cmd,
     shell,
     cwd: path.resolve(context.root, typeof raw.cwd === 'string' ? raw.cwd : '.'),
+    user: accountOf(raw.user),
+    group: accountOf(raw.group),
     portCount,
     portNames,
     env,
@@ -94,10 +96,10 @@ function normalizeReady(raw: unknown, portCount: number, at: Path, report: Repor
     return { kind: 'port' };
   }
   if (!isRecord(raw)) return { kind: 'none' };
-  const keys = Object.keys(raw).filter((key) => key === 'http' || key === 'log');
+  const keys = Object.keys(raw).filter((key) => key === 'http' || key === 'log' || key === 'exec');
   const unknownKeys = Object.keys(raw).length > keys.length; // reported by the schema
   if (keys.length !== 1 && !unknownKeys) {
-    report(at, 'ready takes exactly one of { http: /path } or { log: "text" }');
+    report(at, 'ready takes exactly one of { http: /path }, { log: "text" } or { exec: "command" }');
     return { kind: 'none' };
   }
   if (unknownKeys) return { kind: 'none' };
@@ -110,12 +112,22 @@ function normalizeReady(raw: unknown, portCount: number, at: Path, report: Repor
     if (raw.log === '') report([...at, 'log'], 'ready.log is empty');
     return { kind: 'log', text: raw.log };
   }
+  if (typeof raw.exec === 'string') {
+    if (raw.exec.trim() === '') report([...at, 'exec'], 'ready.exec is empty: give a command that exits 0 once the service is ready');
+    return { kind: 'exec', command: raw.exec };
+  }
   return { kind: 'none' };
 }
 
 function normalizeSignal(name: string): NodeJS.Signals {
   const full = name.startsWith('SIG') ? name : `SIG${name}`;
   return (SIGNALS.includes(full) ? full : DEFAULTS.stopSignal) as NodeJS.Signals;
+}
+
+/** `user:` / `group:` as a string, or null; wrong values were reported by the schema. */
+function accountOf(raw: unknown): string | null {
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return String(raw);
+  return typeof raw === 'string' && /^[^\s:]+$/.test(raw) ? raw : null;
 }
 
 function stringsOf(raw: unknown): string[] {
