@@ -1,73 +1,148 @@
-import http from 'node:http';
-import net from 'node:net';
+import type { ReadyCheck } from '../config/types.js';
+import { systemClock, type Clock } from './clock.js';
+import { runExecAttempt, type ExecResult } from './readiness-exec.js';
+import { LOOPBACKS, tryConnect, tryGet, type HttpAnswer } from './readiness-net.js';
+import { backoffIntervals, pollUntil } from './readiness-poll.js';
 
 /**
- * Readiness probes, polled until they pass or the signal aborts (the service exited, was
- * stopped, or its ready_timeout passed). Each attempt is bounded; nothing here sleeps longer
- * than the poll interval.
+ * Readiness checks, polled until they pass or the signal aborts (the service exited, was
+ * stopped, or its ready_timeout passed). Every attempt is bounded, every pause and bound runs
+ * on the injected clock, and a failed wait says what was tried and what answered last.
  */
 
-/** Polls start fast (most services bind within milliseconds) and back off to 100 ms. */
-function* pollIntervals(): Generator<number> {
-  for (let ms = 5; ; ms = Math.min(ms * 2, 100)) yield ms;
+export type ReadyOutcome = { ready: true } | { ready: false; detail: string };
+
+export interface ReadyTarget {
+  /** The service's first port. */
+  port: number | undefined;
+  /** For exec: the service's cwd and its full environment (berth's own plus the service's). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** LaunchSpec.readyExec: the interpolated `ready.exec` command. */
+  exec: string | null;
+  clock: Clock;
+  /** Bound of one attempt; default 1 s for a connect, 2 s for a GET, 5 s for an exec command. */
+  attemptTimeoutMs?: number;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+export type WaitableCheck = Exclude<ReadyCheck, { kind: 'log' }>;
+
+const CONNECT_TIMEOUT_MS = 1000;
+const HTTP_TIMEOUT_MS = 2000;
+export const EXEC_TIMEOUT_MS = 5000;
+
+/** Port and http polls start fast (most services bind within milliseconds) and back off to 100 ms. */
+const socketIntervals = () => backoffIntervals(5, 100);
+/** A command costs a process per attempt: from 50 ms to 500 ms. */
+const execIntervals = () => backoffIntervals(50, 500);
+
+/** Polls `check` until it passes (ready) or `signal` aborts (then ready:false with what was tried and the last result). */
+export async function waitForReady(check: WaitableCheck, target: ReadyTarget, signal: AbortSignal): Promise<ReadyOutcome> {
+  if (check.kind === 'none') return { ready: true };
+  if (check.kind === 'exec') return waitForExec(target.exec ?? check.command, target, signal);
+  const port = target.port;
+  if (port === undefined) return { ready: false, detail: `ready: ${check.kind} needs a port, but the service has none` };
+  return check.kind === 'http' ? waitForGet(port, check.path, target, signal) : waitForConnect(port, target, signal);
+}
+
+async function waitForConnect(port: number, target: ReadyTarget, signal: AbortSignal): Promise<ReadyOutcome> {
+  const options = { timeoutMs: target.attemptTimeoutMs ?? CONNECT_TIMEOUT_MS, clock: target.clock };
+  /** Why the last attempt on each address failed. */
+  const last: (string | undefined)[] = [];
+  const attempt = async (attemptSignal: AbortSignal) => {
+    const results = await anyOf(LOOPBACKS.map((address) => (stop) => tryConnect(port, address.host, { ...options, signal: stop }).then((why) => [why === null, why] as const)), attemptSignal);
+    results.forEach((result, index) => {
+      if (result?.[1]) last[index] = result[1];
+    });
+    return results.some((result) => result?.[0] === true);
+  };
+  if (await pollUntil(attempt, socketIntervals(), target.clock, signal)) return { ready: true };
+  const tried = LOOPBACKS.map((address, index) => `${address.host}: ${last[index] ?? 'no answer yet'}`).join('; ');
+  return { ready: false, detail: `port ${port} never accepted a connection on 127.0.0.1 or ::1 (${tried})` };
+}
+
+async function waitForGet(port: number, path: string, target: ReadyTarget, signal: AbortSignal): Promise<ReadyOutcome> {
+  const options = { timeoutMs: target.attemptTimeoutMs ?? HTTP_TIMEOUT_MS, clock: target.clock };
+  const ok = (answer: HttpAnswer | undefined) => answer !== undefined && 'status' in answer && answer.status >= 200 && answer.status < 400;
+  /** The last answer from each address; a status beats an error in the report. */
+  const last: (HttpAnswer | undefined)[] = [];
+  const attempt = async (attemptSignal: AbortSignal) => {
+    const results = await anyOf(LOOPBACKS.map((address) => (stop) => tryGet(port, path, address, { ...options, signal: stop }).then((answer) => [ok(answer), answer] as const)), attemptSignal);
+    results.forEach((result, index) => {
+      if (result) last[index] = result[1];
+    });
+    return results.some((result) => result?.[0] === true);
+  };
+  if (await pollUntil(attempt, socketIntervals(), target.clock, signal)) return { ready: true };
+  const where = `GET ${path} on 127.0.0.1:${port} and [::1]:${port}`;
+  return { ready: false, detail: `${where} never answered 2xx/3xx: ${describeAnswers(last, port)}` };
+}
+
+function describeAnswers(last: (HttpAnswer | undefined)[], port: number): string {
+  const labelled = LOOPBACKS.map((address, index) => ({ at: `${address.label}:${port}`, answer: last[index] }));
+  const statuses = labelled.filter((each) => each.answer !== undefined && 'status' in each.answer);
+  if (statuses.length === 0) {
+    const errors = labelled.map((each) => `${each.at}: ${each.answer && 'error' in each.answer ? each.answer.error : 'no answer yet'}`);
+    return `no answer (${errors.join('; ')})`;
+  }
+  const answers = statuses.map((each) => `${(each.answer as { status: number }).status} from ${each.at}`);
+  return `last answer ${answers.join(', ')}`;
+}
+
+async function waitForExec(command: string, target: ReadyTarget, signal: AbortSignal): Promise<ReadyOutcome> {
+  const timeoutMs = target.attemptTimeoutMs ?? EXEC_TIMEOUT_MS;
+  /** The last attempt that ran to its end, else the one the abort cut short. */
+  let last: ExecResult | null = null;
+  const attempt = async (attemptSignal: AbortSignal) => {
+    const result = await runExecAttempt(command, { cwd: target.cwd, env: target.env, timeoutMs, clock: target.clock, signal: attemptSignal });
+    if (!result.aborted || last === null) last = result;
+    return result.code === 0 && !result.aborted;
+  };
+  if (await pollUntil(attempt, execIntervals(), target.clock, signal)) return { ready: true };
+  const result = last as ExecResult | null;
+  if (result === null) return { ready: false, detail: `${command} was never run (the wait ended first)` };
+  const output = result.output === '' ? 'no output' : result.output.split('\n').join(' | ');
+  return { ready: false, detail: `${command} ${result.ending}: ${output}` };
+}
+
+/**
+ * Runs the probes side by side and resolves once one passes (the others are stopped) or all
+ * have ended: each probe's [passed, answer], or undefined for one stopped before it answered.
+ */
+function anyOf<T>(probes: ((signal: AbortSignal) => Promise<readonly [boolean, T]>)[], signal: AbortSignal): Promise<(readonly [boolean, T] | undefined)[]> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const results: (readonly [boolean, T] | undefined)[] = probes.map(() => undefined);
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+    let pending = probes.length;
+    probes.forEach((probe, index) => {
+      void probe(stop.signal).then((result) => {
+        // a probe stopped early says only that it was stopped: keep no answer for it
+        if (!stop.signal.aborted || result[0]) results[index] = result;
+        if (result[0]) stop.abort();
+        if (--pending === 0) {
+          signal.removeEventListener('abort', onAbort);
+          resolve(results);
+        }
+      });
+    });
   });
 }
 
 /** Whether something accepts a TCP connection on host:port. */
-export function canConnect(port: number, host: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
+export async function canConnect(port: number, host: string, timeoutMs = CONNECT_TIMEOUT_MS, clock: Clock = systemClock): Promise<boolean> {
+  return (await tryConnect(port, host, { timeoutMs, clock, signal: new AbortController().signal })) === null;
 }
+
+const legacyTarget = (port: number): ReadyTarget => ({ port, cwd: process.cwd(), env: process.env, exec: null, clock: systemClock });
 
 /** Resolves true once the port accepts on 127.0.0.1 or ::1; false if aborted first. */
 export async function waitForPort(port: number, signal: AbortSignal): Promise<boolean> {
-  const intervals = pollIntervals();
-  while (!signal.aborted) {
-    if ((await canConnect(port, '127.0.0.1')) || (await canConnect(port, '::1'))) return true;
-    await pause(intervals.next().value as number, signal);
-  }
-  return false;
+  return (await waitForReady({ kind: 'port' }, legacyTarget(port), signal)).ready;
 }
 
-/** One GET; the status code, or undefined when there was no answer. */
-function get(port: number, path: string, timeoutMs: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs, agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.once('timeout', () => request.destroy());
-    request.once('error', () => resolve(undefined));
-  });
-}
-
-/** Resolves true once GET http://127.0.0.1:port/path answers 2xx or 3xx; false if aborted first. */
+/** Resolves true once GET /path answers 2xx or 3xx on 127.0.0.1 or [::1]; false if aborted first. */
 export async function waitForHttp(port: number, path: string, signal: AbortSignal): Promise<boolean> {
-  const intervals = pollIntervals();
-  while (!signal.aborted) {
-    const status = await get(port, path, 2000);
-    if (status !== undefined && status >= 200 && status < 400) return true;
-    await pause(intervals.next().value as number, signal);
-  }
-  return false;
+  return (await waitForReady({ kind: 'http', path }, legacyTarget(port), signal)).ready;
 }

@@ -14,6 +14,10 @@ export interface LaunchSpec {
   /** Added to (and overriding) the supervisor's own environment. */
   env: Record<string, string>;
   ports: number[];
+  /** `user:` / `group:` as configured, resolved when spawning; null or absent: berth's own user. */
+  runAs?: { user: string | null; group: string | null } | null;
+  /** `ready: { exec }` interpolated like cmd (a script for /bin/sh -c), else null. */
+  readyExec: string | null;
 }
 
 export interface InstanceContext {
@@ -65,7 +69,12 @@ export function buildLaunch(service: ServiceConfig, ctx: InstanceContext): Launc
   for (const [key, value] of Object.entries(service.env)) env[key] = interpolate(value, interpolation);
 
   const argv = service.cmd.map((word) => interpolate(word, interpolation));
-  return { file: argv[0] ?? '', args: argv.slice(1), shell: service.shell, cwd: service.cwd, env, ports };
+  const readyExec = service.ready.kind === 'exec' ? interpolate(service.ready.command, interpolation) : null;
+  return { file: argv[0] ?? '', args: argv.slice(1), shell: service.shell, cwd: service.cwd, env, ports, readyExec, runAs: runAsOf(service) };
+}
+
+function runAsOf(service: ServiceConfig): LaunchSpec['runAs'] {
+  return service.user === null && service.group === null ? null : { user: service.user, group: service.group };
 }
 
 /** Where a service's env_file goes (absolute), or null. */

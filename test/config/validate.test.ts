@@ -270,3 +270,32 @@ describe('user: and group:', () => {
     expect(errors(ok.replace('{ cmd: node server.js }', '\n        cmd: node server.js\n        user:\n'))).toEqual(['10:14: user must be a user name or a numeric uid']);
   });
 });
+
+describe('ready: { exec }', () => {
+  const withReady = (ready: string) => ok.replace('{ cmd: node server.js }', () => `{ cmd: node server.js, ready: ${ready} }`);
+
+  it('keeps the command as a template, interpolated at launch', () => {
+    const { issues, config } = check(withReady('{ exec: "pg_isready -h 127.0.0.1 -p ${self.port}" }'));
+    expect(issues).toEqual([]);
+    expect(config?.environments.get('dev')?.services[0]?.ready).toEqual({ kind: 'exec', command: 'pg_isready -h 127.0.0.1 -p ${self.port}' });
+  });
+
+  it('empty, of the wrong type, or beside another check: an error at its position', () => {
+    expect(errors(withReady('{ exec: "" }'))).toEqual(['8:50: ready.exec is empty: give a command that exits 0 once the service is ready']);
+    expect(errors(withReady('{ exec: "  " }'))).toEqual(['8:50: ready.exec is empty: give a command that exits 0 once the service is ready']);
+    expect(errors(withReady('{ exec: [pg_isready] }'))).toEqual(['8:50: ready.exec must be a command, like "pg_isready -p ${self.port}"']);
+    expect(errors(withReady('{ exec: "true", http: /health }'))).toEqual(['8:42: ready takes exactly one of { http: /path }, { log: "text" } or { exec: "command" }']);
+    expect(errors(withReady('{ exe: "true" }'))).toEqual([expect.stringMatching(/^8:44: .*exe.*\(did you mean "exec"\?\)/)]);
+    expect(errors(withReady('sometimes'))).toEqual(['8:42: ready must be port, none, { http: /path }, { log: "text" } or { exec: "command" }']);
+  });
+
+  it('its ${...} references are checked like those of cmd', () => {
+    expect(errors(withReady('{ exec: "pg_isready -p ${db.port} -U ${USER_NAME} -d ${env}" }'), { USER_NAME: 'me' })).toEqual([
+      '8:50: unknown reference ${db.port}: there is no service "db" in environment dev',
+    ]);
+    expect(errors(withReady('{ exec: "curl -f localhost:${self.ports.http}" }'))).toEqual([
+      '8:50: unknown reference ${self.ports.http}: service api (self) has no port named "http" (its ports have no names)',
+    ]);
+    expect(errors(withReady('{ exec: "echo $${literal} ${self.port}" }'))).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from '../types.js';
 import type { Path } from '../yaml-source.js';
 import type { Report } from './report.js';
 
-/** Every `${...}` in cmd, env values and env_file resolves, with placeholder port numbers. */
+/** Every `${...}` in cmd, env values, env_file and ready.exec resolves, with placeholder port numbers. */
 export function checkReferences(
   env: EnvironmentConfig,
   at: Path,
@@ -25,6 +25,9 @@ export function checkReferences(
     }
     if (service.envFile !== null) {
       for (const message of checkTemplate(service.envFile, ctx)) report([...where, 'env_file'], message);
+    }
+    if (service.ready.kind === 'exec') {
+      for (const message of checkTemplate(service.ready.command, ctx)) report([...where, 'ready', 'exec'], message);
     }
   }
 }
