@@ -18,8 +18,8 @@ export interface Lease {
   reserved?: boolean;
   /** Control socket of the supervisor that owns the lease. */
   socket?: string;
-  /** Process groups of the supervisor's services with their leaders' start times, to reap leftovers. */
-  groups?: { pgid: number; startTime: number }[];
+  /** The supervisor's service runs (process group, leader's start time, run marker, stop settings), to reap leftovers. */
+  groups?: LeaseGroup[];
 }
 
 export interface LeaseBlock {
@@ -68,4 +68,14 @@ export function leaseLabel(lease: Pick<Lease, 'project' | 'env' | 'instance'>): 
 
 export function stickyKey(root: string, env: string, instance: number): string {
   return `${root}\u0000${env}\u0000${instance}`;
+}
+
+/** One service run as recorded in its lease, for `berth gc` to end what a dead berth left. */
+export interface LeaseGroup {
+  pgid: number;
+  startTime: number;
+  /** The run's BERTH_RUN marker: finds its processes outside the group. */
+  marker?: string;
+  signal?: string;
+  timeoutMs?: number;
 }

@@ -4,7 +4,7 @@ import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/ty
 import { BerthError } from '../errors.js';
 import type { Allocation } from '../ports/allocate.js';
 import { extendLease, shrinkLease } from '../ports/extend-lease.js';
-import type { Lease } from '../store/lease.js';
+import type { Lease, LeaseGroup } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { readProcess } from '../store/process-identity.js';
 import { systemClock, type Clock } from './clock.js';
@@ -334,11 +334,12 @@ export class Supervisor {
     this.#groupsTimer = setTimeout(() => {
       this.#groupsTimer = null;
       if (this.#finished) return;
-      const groups = [...this.#runners.values()]
-        .map((runner) => runner.snapshot().pid)
-        .filter((pid): pid is number => pid !== null)
-        .map((pgid) => ({ pgid, startTime: readProcess(pgid)?.startTime ?? 0 }))
-        .filter((group) => group.startTime > 0);
+      const groups: LeaseGroup[] = [];
+      for (const runner of this.#runners.values()) {
+        const run = runner.currentRun;
+        const startTime = run ? (readProcess(run.pgid)?.startTime ?? 0) : 0;
+        if (run && startTime > 0) groups.push({ ...run, startTime, signal: runner.config.stopSignal, timeoutMs: runner.config.stopTimeoutMs });
+      }
       const key = JSON.stringify(groups);
       if (key === this.#recordedGroups) return;
       this.#recordedGroups = key;

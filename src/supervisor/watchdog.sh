@@ -1,29 +1,81 @@
 #!/bin/sh
-# berth's watchdog. berth writes "+PGID" when a service's process group starts and "-PGID" when
-# it is gone, on a pipe that only berth holds open. When berth dies in any way (SIGKILL too),
-# the pipe closes: every group still listed gets SIGTERM, and SIGKILL half a second later.
+# berth's watchdog. berth writes "+PGID MARKER SIGNAL TIMEOUT_MS" when a run of a service starts
+# and "-PGID" when that run is gone, on a pipe that only berth holds open. When berth dies in any
+# way (SIGKILL too) the pipe closes, and every run still listed is stopped as berth would: its
+# own stop signal to its process group and to every process carrying BERTH_RUN=MARKER (those that
+# left the group or the session), then SIGKILL once its stop timeout (at most 10 s) has passed.
+# $1 says how to find marked processes: procfs | ps-e (procps) | ps-E (BSD, macOS).
 trap '' INT HUP TERM QUIT
+mode=${1:-procfs}
+nl='
+'
 groups=""
-while IFS= read -r line; do
-  case "$line" in
-    +*) groups="$groups ${line#+}" ;;
+while IFS=' ' read -r head marker signal timeout; do
+  case "$head" in
+    +*[!0-9]* | -*[!0-9]*) continue ;;
+    +*)
+      g=${head#+}
+      case "$marker$signal$timeout" in *[!0-9a-zA-Z]*) continue ;; esac
+      ticks=$(((timeout + 49) / 50))
+      [ "$ticks" -gt 200 ] && ticks=200
+      eval "mark_$g=$marker sig_$g=${signal#SIG} ticks_$g=$ticks sent_$g=' '"
+      groups="$groups $g"
+      ;;
     -*)
       kept=""
-      for g in $groups; do [ "$g" = "${line#-}" ] || kept="$kept $g"; done
+      for g in $groups; do [ "$g" = "${head#-}" ] || kept="$kept $g"; done
       groups=$kept
       ;;
   esac
 done
 [ -z "$groups" ] && exit 0
-for g in $groups; do kill -TERM "-$g" 2>/dev/null; done
-i=0
-while [ "$i" -lt 10 ]; do
-  alive=""
-  for g in $groups; do kill -0 "-$g" 2>/dev/null && alive="$alive $g"; done
-  [ -z "$alive" ] && exit 0
-  groups=$alive
+
+# "PID BERTH_RUN=MARKER" for every live process that carries a marker, one per line.
+scan() {
+  case "$mode" in
+    procfs) table=$(grep -az -o -H '^BERTH_RUN=[0-9a-f]*$' /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n' | sed 's#^/proc/\([0-9]*\)/environ:#\1 #') ;;
+    ps-e) table=$(LC_ALL=C ps -A -ww e -o pid=,command= 2>/dev/null | sed -n 's/^ *\([0-9][0-9]*\) .* BERTH_RUN=\([0-9a-f]*\)\( .*\)\{0,1\}$/\1 BERTH_RUN=\2/p') ;;
+    *) table=$(LC_ALL=C ps -A -ww -E -o pid=,command= 2>/dev/null | sed -n 's/^ *\([0-9][0-9]*\) .* BERTH_RUN=\([0-9a-f]*\)\( .*\)\{0,1\}$/\1 BERTH_RUN=\2/p') ;;
+  esac
+}
+
+# Sets $found to the pids carrying marker $1.
+marked() {
+  found=""
+  IFS=$nl
+  for row in $table; do
+    case "$row" in *" BERTH_RUN=$1") found="$found ${row%% *}" ;; esac
+  done
+  IFS=' '
+}
+
+# Sends signal $2 to group $1 and to every marked pid of it not signalled with it yet.
+send() {
+  eval "m=\$mark_$1 sent=\$sent_$1"
+  kill -s "$2" -- "-$1" 2>/dev/null
+  marked "$m"
+  for p in $found; do
+    case "$sent" in *" $2:$p "*) ;; *) kill -s "$2" "$p" 2>/dev/null; sent="$sent$2:$p " ;; esac
+  done
+  eval "sent_$1=\$sent"
+}
+
+scan
+for g in $groups; do eval "s=\$sig_$g"; send "$g" "$s"; done
+tick=0
+while [ -n "$groups" ]; do
   sleep 0.05
-  i=$((i + 1))
+  tick=$((tick + 1))
+  scan
+  left=""
+  for g in $groups; do
+    eval "m=\$mark_$g s=\$sig_$g t=\$ticks_$g"
+    marked "$m"
+    if [ -z "$found" ] && ! kill -0 -- "-$g" 2>/dev/null; then continue; fi
+    if [ "$tick" -ge $((t + 40)) ]; then continue; fi # outlived SIGKILL by 2 s: nothing more to do
+    if [ "$tick" -ge "$t" ]; then send "$g" KILL; else send "$g" "$s"; fi
+    left="$left $g"
+  done
+  groups=$left
 done
-for g in $groups; do kill -KILL "-$g" 2>/dev/null; done
 exit 0

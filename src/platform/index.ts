@@ -1,0 +1,42 @@
+import { posixProcesses } from './posix.js';
+import { procfsProcesses } from './procfs.js';
+import type { ProcessTable, ProcessTableSource } from './process-table.js';
+
+export { RUN_MARKER, type ProcessEntry, type ProcessTable } from './process-table.js';
+
+/**
+ * The one home of OS facts. Linux reads procfs; every other POSIX system (and Linux with
+ * BERTH_PLATFORM=posix, so that path is tested on every change) asks `ps`.
+ */
+export type PlatformName = 'procfs' | 'posix';
+
+export function platformName(env: NodeJS.ProcessEnv = process.env): PlatformName {
+  if (env.BERTH_PLATFORM === 'posix') return 'posix';
+  return process.platform === 'linux' ? 'procfs' : 'posix';
+}
+
+const source: ProcessTableSource = platformName() === 'procfs' ? procfsProcesses : posixProcesses;
+
+let cached: { at: number; table: ProcessTable } | null = null;
+
+/**
+ * Every live process; one read shared by every caller within `maxAgeMs`, so many services
+ * stopping at once cost one read of the table per tick, not one each.
+ */
+export function processTable(maxAgeMs = 20): ProcessTable {
+  const now = Date.now();
+  if (cached && now - cached.at <= maxAgeMs) return cached.table;
+  cached = { at: now, table: source.read() };
+  return cached.table;
+}
+
+/** Whether one process is alive and not a zombie. */
+export function isProcessRunning(pid: number): boolean {
+  return source.isAlive(pid);
+}
+
+/** How the watchdog (a /bin/sh script) finds a run's processes on this platform. */
+export function watchdogScanMode(): 'procfs' | 'ps-e' | 'ps-E' {
+  if (platformName() === 'procfs') return 'procfs';
+  return process.platform === 'linux' ? 'ps-e' : 'ps-E';
+}

@@ -1,0 +1,72 @@
+import { isProcessRunning, processTable } from '../platform/index.js';
+import { signalGroup } from './process-group.js';
+
+/**
+ * Every process one run of a service started: its process group, every process carrying the
+ * run's marker (which left the group or the session: `setsid` daemons, helpers spawned
+ * `detached`), and every descendant of those by parent pid (one that also cleared its
+ * environment). Reading the whole table is the costly part, so between reads the tree checks
+ * only the pids it already knows.
+ */
+export class ProcessTree {
+  /** null when the group cannot be trusted to be the run's any more (its leader's pid was reused). */
+  readonly pgid: number | null;
+  readonly marker: string | null;
+  #known: number[] = [];
+  #readAt = -Infinity;
+
+  constructor(pgid: number | null, marker: string | null) {
+    this.pgid = pgid;
+    this.marker = marker;
+  }
+
+  /** The members found by the last full read. */
+  get known(): readonly number[] {
+    return this.#known;
+  }
+
+  /** Reads the process table (shared with other trees within `maxAgeMs`) and returns every live member. */
+  scan(maxAgeMs = 20): number[] {
+    const { entries } = processTable(maxAgeMs);
+    const members = new Set<number>();
+    for (const entry of entries) {
+      if (entry.pgid === this.pgid || (this.marker !== null && entry.run === this.marker)) members.add(entry.pid);
+    }
+    for (let grew = members.size > 0; grew; ) {
+      grew = false;
+      for (const entry of entries) {
+        if (!members.has(entry.pid) && members.has(entry.ppid)) {
+          members.add(entry.pid);
+          grew = true;
+        }
+      }
+    }
+    members.delete(process.pid);
+    this.#known = [...members];
+    this.#readAt = Date.now();
+    return this.#known;
+  }
+
+  /** Milliseconds since the last full read. */
+  get sinceScan(): number {
+    return Date.now() - this.#readAt;
+  }
+
+  /** Whether no member is left: known pids first (cheap), then a fresh read to be sure. */
+  isGone(): boolean {
+    if (this.#known.some((pid) => isProcessRunning(pid))) return false;
+    return this.scan(0).length === 0;
+  }
+
+  /** Sends `signal` to the group and to every known member outside it. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.pgid !== null) signalGroup(this.pgid, signal);
+    for (const pid of this.#known) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone meanwhile, or not ours to signal
+      }
+    }
+  }
+}
