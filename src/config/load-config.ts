@@ -30,9 +30,7 @@ export function checkConfigFile(options: LoadOptions = {}): ValidationResult & {
       cause: error,
     });
   }
-  const relative = path.relative(cwd, file);
-  const displayName = relative && !relative.startsWith('..') ? relative : file;
-  const source = parseYamlSource(text, displayName);
+  const source = parseYamlSource(text, configDisplayName(file, cwd));
   const result = validateConfig(source, {
     root: path.dirname(file),
     vars: options.vars ?? process.env,
@@ -47,6 +45,12 @@ export function loadConfig(options: LoadOptions = {}): BerthConfig {
   const result = checkConfigFile(options);
   if (!result.config) throw new ConfigError(result.issues.filter((issue) => issue.severity === 'error'));
   return result.config;
+}
+
+/** How ports.yaml is named in messages: relative to the cwd when inside it, else absolute. */
+export function configDisplayName(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 function resolveConfigPath(file: string | undefined, cwd: string): string {

@@ -1,5 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { npmRunPathEnv } from 'npm-run-path';
+import { resolveRunAs, rightsProblem, switchesUser, type RunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
 
 /** Starts a service's process in a process group of its own; injectable for tests. */
@@ -16,25 +19,95 @@ export interface SpawnedService {
  * can be signalled), no stdin, output as pipes that berth frames itself, and the project's
  * node_modules/.bin on PATH as npm scripts have it. (execa adds ~0.5 ms per spawn and ~60 ms to
  * load for option handling berth does not use: berth stops process groups itself.)
+ *
+ * With `user:` / `group:` naming someone else than berth, the service runs as that user with its
+ * supplementary groups, and HOME, USER and LOGNAME of that user unless its env sets them. On Linux
+ * through `setpriv --reuid --regid --init-groups -- cmd`, which execs cmd in place: the pid berth
+ * records (and signals as `-pid`) is the program's own. `runuser`/`su` would fork and leave
+ * their own pid in front. `setpriv` is looked up once; `null` forces the fallback.
  */
-let base: { root: string; env: NodeJS.ProcessEnv } | undefined;
+export function createSpawnProcess(options: { setpriv?: string | null } = {}): SpawnService {
+  let base: { root: string; env: NodeJS.ProcessEnv } | undefined;
+  let setpriv = options.setpriv;
+  return (launch, { preferLocalFrom }) => {
+    // berth's own environment with the project's node_modules/.bin on PATH, built once.
+    if (base?.root !== preferLocalFrom) {
+      base = { root: preferLocalFrom, env: npmRunPathEnv({ env: process.env, cwd: preferLocalFrom, execPath: process.execPath }) };
+    }
+    const [file, args] = launch.shell ? ['/bin/sh', ['-c', launch.file]] : [launch.file, launch.args];
+    let runAs: RunAs | null = null;
+    if (launch.runAs) {
+      const resolved = resolveRunAs(launch.runAs);
+      if (!resolved.ok) return notSpawned(`cannot start ${launch.file}: ${resolved.message}`);
+      const problem = rightsProblem(resolved.runAs);
+      if (problem) return notSpawned(problem.message);
+      if (switchesUser(resolved.runAs)) runAs = resolved.runAs;
+    }
+    const env: NodeJS.ProcessEnv = runAs ? { ...base.env, HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name, ...launch.env } : { ...base.env, ...launch.env };
+    const common = { cwd: launch.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
 
-export const spawnProcess: SpawnService = (launch, options) => {
-  // berth's own environment with the project's node_modules/.bin on PATH, built once.
-  if (base?.root !== options.preferLocalFrom) {
-    base = { root: options.preferLocalFrom, env: npmRunPathEnv({ env: process.env, cwd: options.preferLocalFrom, execPath: process.execPath }) };
-  }
-  const env = { ...base.env, ...launch.env };
-  const child = launch.shell
-    ? spawn('/bin/sh', ['-c', launch.file], { cwd: launch.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(launch.file, launch.args, { cwd: launch.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const spawnError = new Promise<string>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (child.pid !== undefined) return; // an error after a successful spawn is not a spawn failure
-      if (error.code === 'ENOENT') resolve(`command not found: ${launch.file}`);
-      else if (error.code === 'EACCES') resolve(`not allowed to run ${launch.file}`);
-      else resolve(`could not start ${launch.file}: ${error.message}`);
+    let child: ChildProcess;
+    if (!runAs) {
+      child = spawn(file, args, common);
+    } else {
+      if (setpriv === undefined) setpriv = findSetpriv();
+      if (setpriv) {
+        // setpriv reports a missing command only as its own exit 127: say it as berth does.
+        const missing = commandProblem(file, env.PATH, launch.cwd);
+        if (missing) return notSpawned(`${missing} ${launch.file}`);
+        child = spawn(setpriv, ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--init-groups', '--', file, ...args], common);
+      } else {
+        // No setpriv (macOS, busybox): libuv's uid/gid options. They call setgroups(0), so the
+        // service gets the user and group but none of the user's supplementary groups.
+        child = spawn(file, args, { ...common, uid: runAs.uid, gid: runAs.gid });
+      }
+    }
+    const spawnError = new Promise<string>((resolve) => {
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) return; // an error after a successful spawn is not a spawn failure
+        if (error.code === 'ENOENT') resolve(`command not found: ${launch.file}`);
+        else if (error.code === 'EACCES') resolve(`not allowed to run ${launch.file}`);
+        else resolve(`could not start ${launch.file}: ${error.message}`);
+      });
     });
-  });
-  return { child, spawnError };
-};
+    return { child, spawnError };
+  };
+}
+
+export const spawnProcess: SpawnService = createSpawnProcess();
+
+/** A service that could not be spawned: a child with no pid, and the reason. */
+function notSpawned(reason: string): SpawnedService {
+  return { child: new ChildProcess(), spawnError: Promise.resolve(reason) };
+}
+
+/** util-linux setpriv, on Linux only. */
+function findSetpriv(): string | null {
+  if (process.platform !== 'linux') return null;
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  return dirs.filter(Boolean).map((dir) => path.join(dir, 'setpriv')).find(isExecutable) ?? null;
+}
+
+/** Why execvp would not run `file` (a path, or a name on PATH), as the words before its name; null when it would. */
+function commandProblem(file: string, PATH: string | undefined, cwd: string): string | null {
+  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (PATH ?? '').split(path.delimiter).map((dir) => path.resolve(cwd, dir, file));
+  if (candidates.some(isExecutable)) return null;
+  return candidates.some(isFile) ? 'not allowed to run' : 'command not found:';
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -6,6 +6,7 @@ import { EXIT } from '../../errors.js';
 import { allocate, type Allocation } from '../../ports/allocate.js';
 import type { FileLeaseStore } from '../../store/file-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
+import { checkServiceUsers } from '../../supervisor/check-users.js';
 import { selectServices } from '../../supervisor/select-services.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { Dashboard } from '../../tui/dashboard.js';
@@ -47,6 +48,7 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
   const { config, env } = loadEnvironment(io, options.file, envName);
   const only = options.only?.split(',').map((name) => name.trim()).filter(Boolean);
   if (only) selectServices(env, only); // a bad --only is a usage error before any port is taken
+  checkServiceUsers(config, env, selectServices(env, only), { cwd: io.cwd }); // so is a user: berth cannot become
 
   // Signals are ours from here on: one that comes while ports are being taken stops the
   // stack as soon as it exists, instead of killing berth with a lease half made.
