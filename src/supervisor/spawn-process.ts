@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { npmRunPathEnv } from 'npm-run-path';
@@ -81,11 +81,17 @@ function notSpawned(reason: string): SpawnedService {
   return { child: new ChildProcess(), spawnError: Promise.resolve(reason) };
 }
 
-/** util-linux setpriv, on Linux only. */
+/** util-linux setpriv, on Linux only (busybox's lacks --init-groups); one `--version` per berth. */
 function findSetpriv(): string | null {
   if (process.platform !== 'linux') return null;
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
-  return dirs.filter(Boolean).map((dir) => path.join(dir, 'setpriv')).find(isExecutable) ?? null;
+  const found = dirs.filter(Boolean).map((dir) => path.join(dir, 'setpriv')).find(isExecutable);
+  if (!found) return null;
+  try {
+    return execFileSync(found, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).includes('util-linux') ? found : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Why execvp would not run `file` (a path, or a name on PATH), as the words before its name; null when it would. */
