@@ -1,5 +1,29 @@
-import { isProcessRunning, processTable } from '../platform/index.js';
+import { isProcessRunning, processTable, type ProcessTable } from '../platform/index.js';
 import { signalGroup } from './process-group.js';
+
+/** The OS operations a tree needs; injectable so stop sequences run against a fake OS in virtual time. */
+export interface ProcessOps {
+  /** Every live process (a read shared within `maxAgeMs`). */
+  table(maxAgeMs: number): ProcessTable;
+  isRunning(pid: number): boolean;
+  /** A signal to one process, or to a group when `target.group` is set; gone or not ours is no error. */
+  signal(target: { pid: number; group?: boolean }, signal: NodeJS.Signals): void;
+}
+
+export const systemProcesses: ProcessOps = {
+  table: processTable,
+  isRunning: isProcessRunning,
+  signal(target, signal) {
+    if (target.group) signalGroup(target.pid, signal);
+    else {
+      try {
+        process.kill(target.pid, signal);
+      } catch {
+        // gone meanwhile, or not ours to signal
+      }
+    }
+  },
+};
 
 /**
  * Every process one run of a service started: its process group, every process carrying the
@@ -12,12 +36,14 @@ export class ProcessTree {
   /** null when the group cannot be trusted to be the run's any more (its leader's pid was reused). */
   readonly pgid: number | null;
   readonly marker: string | null;
+  readonly #ops: ProcessOps;
   #known: number[] = [];
   #readAt = -Infinity;
 
-  constructor(pgid: number | null, marker: string | null) {
+  constructor(pgid: number | null, marker: string | null, ops: ProcessOps = systemProcesses) {
     this.pgid = pgid;
     this.marker = marker;
+    this.#ops = ops;
   }
 
   /** The members found by the last full read. */
@@ -27,7 +53,7 @@ export class ProcessTree {
 
   /** Reads the process table (shared with other trees within `maxAgeMs`) and returns every live member. */
   scan(maxAgeMs = 20): number[] {
-    const { entries } = processTable(maxAgeMs);
+    const { entries } = this.#ops.table(maxAgeMs);
     const members = new Set<number>();
     for (const entry of entries) {
       if (entry.pgid === this.pgid || (this.marker !== null && entry.run === this.marker)) members.add(entry.pid);
@@ -54,19 +80,13 @@ export class ProcessTree {
 
   /** Whether no member is left: known pids first (cheap), then a fresh read to be sure. */
   isGone(): boolean {
-    if (this.#known.some((pid) => isProcessRunning(pid))) return false;
+    if (this.#known.some((pid) => this.#ops.isRunning(pid))) return false;
     return this.scan(0).length === 0;
   }
 
   /** Sends `signal` to the group and to every known member outside it. */
   signal(signal: NodeJS.Signals): void {
-    if (this.pgid !== null) signalGroup(this.pgid, signal);
-    for (const pid of this.#known) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // gone meanwhile, or not ours to signal
-      }
-    }
+    if (this.pgid !== null) this.#ops.signal({ pid: this.pgid, group: true }, signal);
+    for (const pid of this.#known) this.#ops.signal({ pid }, signal);
   }
 }

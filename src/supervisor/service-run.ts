@@ -3,7 +3,7 @@ import type { ServiceConfig } from '../config/types.js';
 import { RUN_MARKER } from '../platform/index.js';
 import type { Clock } from './clock.js';
 import { OutputPump, type LinesSink } from './output-pump.js';
-import { ProcessTree } from './process-tree.js';
+import { ProcessTree, type ProcessOps } from './process-tree.js';
 import type { LaunchSpec } from './service-env.js';
 import type { SpawnService } from './spawn-process.js';
 import { stopInStages, type StopOutcome } from './staged-stop.js';
@@ -16,6 +16,8 @@ export interface RunHooks {
   /** The project folder, for node_modules/.bin on PATH. */
   root: string;
   sink: LinesSink;
+  /** The OS as the run's process tree sees it (default: the real one). */
+  processes?: ProcessOps;
 }
 
 /** How a run ended: the leader's exit, and how its stop went when it was stopped. */
@@ -55,7 +57,7 @@ export class ServiceRun {
 
   private constructor(pid: number, child: ReturnType<SpawnService>['child'], marker: string, config: ServiceConfig, hooks: RunHooks) {
     this.pid = pid;
-    this.tree = new ProcessTree(pid, marker);
+    this.tree = new ProcessTree(pid, marker, hooks.processes);
     this.startedAt = hooks.clock.now();
     this.#config = config;
     this.#hooks = hooks;

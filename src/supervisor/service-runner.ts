@@ -7,6 +7,7 @@ import type { OutputStream } from './output-pump.js';
 import { awaitReadiness } from './run-readiness.js';
 import { decideAfterExit } from './restart-policy.js';
 import type { LaunchSpec } from './service-env.js';
+import type { ProcessOps } from './process-tree.js';
 import { ServiceRun, type RunEnd } from './service-run.js';
 import { FINAL_STATES, type ServiceSnapshot, type ServiceState } from './service-state.js';
 import type { SpawnService } from './spawn-process.js';
@@ -25,6 +26,8 @@ export interface RunnerHooks {
   /** A line of berth's own about this service. */
   note: (service: string, message: string) => void;
   changed: (snapshot: ServiceSnapshot) => void;
+  /** The OS as process trees see it (default: the real one); tests pass a fake. */
+  processes?: ProcessOps;
 }
 
 /**
@@ -205,6 +208,7 @@ export class ServiceRunner {
       clock: this.#hooks.clock,
       watchdog: this.#hooks.watchdog,
       root: this.#hooks.root,
+      processes: this.#hooks.processes,
       sink: (stream, lines) => {
         this.log.add(lines);
         return this.#hooks.output(this.name, stream, lines);
