@@ -266,7 +266,7 @@ environments:
 `);
     const berth = up();
     await berth.line(/good ready on 22140/);
-    await berth.line(/bad: not ready after 600 ms: GET \/missing on port 22141 never answered 2xx\/3xx/);
+    await berth.line(/bad: not ready after 600 ms: GET \/missing on 127\.0\.0\.1:22141 and \[::1\]:22141 never answered 2xx\/3xx: last answer 404 from 127\.0\.0\.1:22141/);
     await berth.line(/bad failed: not ready after 600 ms/);
     berth.child.kill('SIGINT');
     expect((await berth.exit).code).toBe(0);
