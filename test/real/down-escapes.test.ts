@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
-import { markedProcesses, portFree, serverPids, sweep } from './process-sweep.js';
+import { portFree, serverPids, sweep, waitForNoMarked } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject } from './real-project.js';
 
 // This file's ports: 28100-28199.
@@ -17,7 +17,7 @@ async function downLeavesNothing(cmd: string, range: string, escapee: 'HELPER_PI
   const seen = new Set<number>();
   const up = project.up();
   try {
-    const service = await project.waitForService('api', (each) => each.state === 'ready', 20_000, 'to be ready');
+    const service = await project.waitForService('api', (each) => each.state === 'ready', 20_000, 'to be ready', up);
     seen.add(service.pid as number);
     const pids = await waitFor(() => serverPids(port), 10_000, `the server on ${port} to answer`);
     const escaped = pids[escapee] as number;
@@ -37,7 +37,7 @@ async function downLeavesNothing(cmd: string, range: string, escapee: 'HELPER_PI
     expect((await exitWithin(up, 5000)).code).toBe(0);
     const left = [service.pid as number, pids.pid as number, escaped].filter(alive);
     expect(left, `processes of the service still alive (leader ${service.pid}, server ${pids.pid}, ${escapee} ${escaped})`).toEqual([]);
-    expect(markedProcesses(project.mark), 'processes started by this berth still alive').toEqual([]);
+    await waitForNoMarked(project.mark, 2000, 'every process started by this berth');
     expect(await portFree(port), `port ${port} is free`).toBe(true);
   } finally {
     sweep(project.mark, seen);

@@ -33,9 +33,9 @@ describe('readiness of a server on ::1 only', () => {
       expect(await httpGet(28200, '/', '127.0.0.1')).toBeUndefined();
       expect(await httpGet(28201, '/', '127.0.0.1')).toBeUndefined();
 
-      const byport = await project.waitForService('byport', (each) => each.state === 'ready', 10_000, 'to be ready');
+      const byport = await project.waitForService('byport', (each) => each.state === 'ready', 10_000, 'to be ready', up);
       expect(byport).toMatchObject({ ports: [28200], ready: true });
-      const byhttp = await project.waitForService('byhttp', (each) => each.state === 'ready', 10_000, 'to be ready (GET / answers 200 on [::1]:28201)');
+      const byhttp = await project.waitForService('byhttp', (each) => each.state === 'ready', 10_000, 'to be ready (GET / answers 200 on [::1]:28201)', up);
       expect(byhttp).toMatchObject({ ports: [28201], ready: true });
 
       const down = await project.berth(['down'], 10_000);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { alive } from '../helpers/berth-up.js';
+import { waitFor } from '../helpers/processes.js';
 
 /**
  * What the real-program tests need to find, check and end processes that left their group:
@@ -32,6 +33,42 @@ export function markedProcesses(mark: string): number[] {
     if (environ.includes(needle) && alive(Number(entry))) pids.push(Number(entry));
   }
   return pids;
+}
+
+/**
+ * Resolves once no process carries the mark (berth's watchdog may take a moment to end after a
+ * clean stop); fails naming those left after `timeoutMs`.
+ */
+export async function waitForNoMarked(mark: string, timeoutMs: number, what: string): Promise<void> {
+  let left: number[] = [];
+  await waitFor(() => (left = markedProcesses(mark)).length === 0, timeoutMs, () => `${what} to be gone (alive: ${describePids(left)})`);
+}
+
+/** Live processes whose working directory is `dir` (postgres and its children run in their data dir). */
+export function processesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir && alive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** "pid: command line" of each pid, for a failure message. */
+export function describePids(pids: number[]): string {
+  return pids
+    .map((pid) => {
+      try {
+        return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+      } catch {
+        return `${pid}: (gone)`;
+      }
+    })
+    .join('; ');
 }
 
 /** SIGKILL to each pid and to the group it may lead; gone or foreign pids are skipped. */

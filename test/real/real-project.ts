@@ -36,8 +36,8 @@ export interface RealProject {
   instances(): Promise<PsInstance[]>;
   /** `ps --json` of the only instance: the named service. */
   service(name: string): Promise<PsService | undefined>;
-  /** Polls `ps --json` until `check` holds for the service (bounded). */
-  waitForService(name: string, check: (service: PsService) => boolean, timeoutMs: number, what: string): Promise<PsService>;
+  /** Polls `ps --json` until `check` holds for the service (bounded); fails at once when `up` has ended. */
+  waitForService(name: string, check: (service: PsService) => boolean, timeoutMs: number, what: string | (() => string), up?: UpProcess): Promise<PsService>;
 }
 
 /**
@@ -72,15 +72,19 @@ export function realProject(copies: Record<string, string>, yaml: string): RealP
     up: (args = []) => startUp(args, { cwd: dir, env }),
     instances,
     service,
-    waitForService: async (name, check, timeoutMs, what) => {
+    waitForService: async (name, check, timeoutMs, whatText, up) => {
       let last: PsService | undefined;
+      const what = () => (typeof whatText === 'function' ? whatText() : whatText);
       return waitFor(
         async () => {
+          if (up && (up.child.exitCode !== null || up.child.signalCode !== null)) {
+            throw new Error(`berth up ended (${up.child.exitCode ?? up.child.signalCode}) while waiting for ${name} ${what()}:\n${up.lines.slice(-10).join('\n')}\n${up.stderr()}`);
+          }
           last = await service(name);
           return last && check(last) ? last : undefined;
         },
         timeoutMs,
-        () => `${name} ${what} (ps shows ${JSON.stringify(last)})`,
+        () => `${name} ${what()} (ps shows ${JSON.stringify(last)})`,
       );
     },
   };

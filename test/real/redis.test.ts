@@ -22,7 +22,7 @@ describe('redis-server as a service', () => {
     const seen = new Set<number>();
     const up = project.up();
     try {
-      const cache = await project.waitForService('cache', (each) => each.state === 'ready', 15_000, 'to be ready');
+      const cache = await project.waitForService('cache', (each) => each.state === 'ready', 15_000, 'to be ready', up);
       seen.add(cache.pid as number);
       expect(cache.ports).toEqual([28300]);
       const ping = await run('redis-cli', ['-h', '127.0.0.1', '-p', '28300', 'ping'], { timeout: 5000 });

@@ -30,7 +30,7 @@ async function restartRepeatedly(name: string, cmd: string, range: string): Prom
   const seen = new Set<number>();
   const up = project.up();
   try {
-    let service = await project.waitForService(name, (each) => each.state === 'ready', 30_000, 'to be ready');
+    let service = await project.waitForService(name, (each) => each.state === 'ready', 30_000, 'to be ready', up);
     seen.add(service.pid as number);
     let server = await waitFor(() => serverPids(port), 10_000, `the server on ${port} to answer`);
     seen.add(server.pid as number);
@@ -40,7 +40,7 @@ async function restartRepeatedly(name: string, cmd: string, range: string): Prom
       const before = { service: service.pid as number, server: server.pid as number };
       const restart = await project.berth(['restart', name], 30_000);
       expect(restart.code, `restart ${round}: ${restart.stderr}`).toBe(0);
-      service = await project.waitForService(name, settledAfter(before.service), 30_000, `to be ready again after restart ${round}`);
+      service = await project.waitForService(name, settledAfter(before.service), 30_000, `to be ready again after restart ${round}`, up);
       if (service.pid !== null) seen.add(service.pid);
       expect(service, `after restart ${round}`).toMatchObject({ state: 'ready', ports: [port], restarts: round });
       const answer = await serverPids(port);

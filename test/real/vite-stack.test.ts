@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
 import { alive } from '../helpers/berth-up.js';
-import { httpGet, markedProcesses, portFree, serverPids, sweep } from './process-sweep.js';
+import { waitFor } from '../helpers/processes.js';
+import { describePids, httpGet, portFree, serverPids, sweep, waitForNoMarked } from './process-sweep.js';
 import { realProject, type PsInstance } from './real-project.js';
 
 // This file's ports: 28400-28499.
@@ -43,7 +44,8 @@ describe('three instances of a Vite + API stack', () => {
     const seen = new Set<number>();
     try {
       const ups = await Promise.all([1, 2, 3].map(() => project.berth(['up', '-d'], 60_000)));
-      owners(project.env.BERTH_HOME as string).forEach((pid) => seen.add(pid));
+      const supervisors = owners(project.env.BERTH_HOME as string);
+      supervisors.forEach((pid) => seen.add(pid));
       for (const up of ups) expect(up.code, `berth up -d: ${up.stdout}${up.stderr}`).toBe(0);
 
       const instances = (await project.instances()).sort((a, b) => a.instance - b.instance);
@@ -73,8 +75,10 @@ describe('three instances of a Vite + API stack', () => {
 
       const down = await project.berth(['down', '--all'], 20_000);
       expect(down.code, `${down.stdout}${down.stderr}`).toBe(0);
-      expect([...seen].filter(alive), 'processes of the stacks still alive').toEqual([]);
-      expect(markedProcesses(project.mark), 'processes started by these berths still alive').toEqual([]);
+      const left = [...seen].filter((pid) => alive(pid) && !supervisors.includes(pid));
+      expect(left, `processes of the stacks still alive: ${describePids(left)}`).toEqual([]);
+      await waitFor(() => supervisors.every((pid) => !alive(pid)), 3000, () => `the supervisors to exit: ${describePids(supervisors.filter(alive))}`);
+      await waitForNoMarked(project.mark, 2000, 'every process started by these berths');
       for (const port of ports) expect(await portFree(port), `port ${port} is free`).toBe(true);
       expect(await project.instances()).toEqual([]);
     } finally {
