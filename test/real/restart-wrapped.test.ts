@@ -1,22 +1,101 @@
 import { describe, expect, it } from 'vitest';
-import { alive } from '../helpers/berth-up.js';
+import { alive, type UpProcess } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
 import { serverPids, sweep } from './process-sweep.js';
-import { exitWithin, portsYaml, realProject } from './real-project.js';
+import { exitWithin, portsYaml, realProject, type RealProject } from './real-project.js';
 
 // This file's ports: 28000-28099.
 // `berth restart`, ten times in a row, of a server behind the wrappers real projects use: each
-// time the old tree is gone, a new one is ready on the same port and answers with its new pid.
+// time the service is ready again under a new pid, the old tree is gone, and the port answers
+// with the new server's pid. The four stacks run side by side (one test: the shared afterEach
+// helpers do not allow concurrent tests), each reported on its own.
 
 const ROUNDS = 10;
+
+const WRAPPERS = [
+  { label: 'npm run dev (npm → sh → node)', cmd: 'npm run dev', range: '28000-28009' },
+  { label: 'nodemon', cmd: 'nodemon server.js', range: '28010-28019' },
+  { label: 'tsx watch', cmd: 'tsx watch server.ts', range: '28020-28029' },
+  { label: 'plain node server.js', cmd: 'node server.js', range: '28030-28039' },
+];
+
+/** One stack of a single service `api` run by `cmd`, restarted round after round. */
+class RestartCase {
+  readonly label: string;
+  readonly project: RealProject;
+  readonly port: number;
+  readonly seen = new Set<number>();
+  problem: string | null = null;
+  #up: UpProcess | null = null;
+  #leader = 0;
+  #server = 0;
+
+  constructor({ label, cmd, range }: (typeof WRAPPERS)[number]) {
+    this.label = label;
+    this.project = realProject({ app: '.' }, portsYaml(range, `      api: { cmd: ${cmd}, ready: port }\n`));
+    this.port = Number(range.split('-')[0]);
+  }
+
+  /** Runs `step`, keeping its failure as this case's problem (later steps are then skipped). */
+  async attempt(what: string, step: () => Promise<void>): Promise<void> {
+    if (this.problem !== null) return;
+    try {
+      await step();
+    } catch (error) {
+      this.problem = `${what}: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+
+  start = () =>
+    this.attempt('first start', async () => {
+      this.#up = this.project.up();
+      const service = await this.project.waitForService('api', (each) => each.state === 'ready', 30_000, 'to be ready', this.#up);
+      this.#leader = this.#see(service.pid);
+      expect(service.ports).toEqual([this.port]);
+      this.#server = this.#see((await waitFor(() => serverPids(this.port), 10_000, `the server on ${this.port} to answer`)).pid);
+    });
+
+  restart = (round: number) =>
+    this.attempt(`restart ${round}`, async () => {
+      const before = { leader: this.#leader, server: this.#server };
+      const restart = await this.project.berth(['restart', 'api'], 30_000);
+      expect(restart.code, `berth restart: ${restart.stderr}`).toBe(0);
+      let state = '?';
+      const service = await this.project.waitForService('api', settled(before.leader, (seen) => (state = seen)), 30_000, 'to be ready again', this.#up ?? undefined);
+      this.#see(service.pid);
+      expect(service, `state ${state}`).toMatchObject({ state: 'ready', ports: [this.port], restarts: round });
+      const answer = await serverPids(this.port);
+      this.#see(answer?.pid);
+      expect(answer?.pid, `GET / on ${this.port} answers the new server`).toBeTypeOf('number');
+      expect(answer?.pid, 'GET / answers a new server pid').not.toBe(before.server);
+      expect(alive(before.server), `the old server ${before.server} is gone`).toBe(false);
+      expect(alive(before.leader), `the old leader ${before.leader} is gone`).toBe(false);
+      this.#leader = service.pid as number;
+      this.#server = answer?.pid as number;
+    });
+
+  down = () =>
+    this.attempt('down', async () => {
+      const down = await this.project.berth(['down'], 15_000);
+      expect(down.code, down.stderr).toBe(0);
+      expect((await exitWithin(this.#up as UpProcess, 5000)).code).toBe(0);
+      expect(alive(this.#server), `the server ${this.#server} is gone`).toBe(false);
+    });
+
+  #see(pid: number | null | undefined): number {
+    if (typeof pid === 'number') this.seen.add(pid);
+    return pid as number;
+  }
+}
 
 /**
  * A ps check that holds once the service is ready under a new pid, or has settled where a
  * restart must not leave it: failed or exited, or stopped for a whole second.
  */
-function settledAfter(oldPid: number) {
+function settled(oldPid: number, observe: (state: string) => void) {
   let stoppedSince: number | null = null;
   return (service: { state: string; pid: number | null }): boolean => {
+    observe(service.state);
     if (service.state === 'ready' && service.pid !== oldPid) return true;
     if (service.state === 'failed' || service.state === 'exited') return true;
     stoppedSince = service.state === 'stopped' ? (stoppedSince ?? Date.now()) : null;
@@ -24,46 +103,16 @@ function settledAfter(oldPid: number) {
   };
 }
 
-async function restartRepeatedly(name: string, cmd: string, range: string): Promise<void> {
-  const project = realProject({ app: '.' }, portsYaml(range, `      ${name}: { cmd: ${cmd}, ready: port }\n`));
-  const port = Number(range.split('-')[0]);
-  const seen = new Set<number>();
-  const up = project.up();
-  try {
-    let service = await project.waitForService(name, (each) => each.state === 'ready', 30_000, 'to be ready', up);
-    seen.add(service.pid as number);
-    let server = await waitFor(() => serverPids(port), 10_000, `the server on ${port} to answer`);
-    seen.add(server.pid as number);
-    expect(service.ports).toEqual([port]);
-
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      const before = { service: service.pid as number, server: server.pid as number };
-      const restart = await project.berth(['restart', name], 30_000);
-      expect(restart.code, `restart ${round}: ${restart.stderr}`).toBe(0);
-      service = await project.waitForService(name, settledAfter(before.service), 30_000, `to be ready again after restart ${round}`, up);
-      if (service.pid !== null) seen.add(service.pid);
-      expect(service, `after restart ${round}`).toMatchObject({ state: 'ready', ports: [port], restarts: round });
-      const answer = await serverPids(port);
-      if (answer) seen.add(answer.pid as number);
-      expect(answer?.pid, `after restart ${round}, GET / on ${port} answers the new server`).toBeTypeOf('number');
-      expect(answer?.pid, `after restart ${round}`).not.toBe(before.server);
-      expect(alive(before.server), `after restart ${round}, the old server ${before.server} is gone`).toBe(false);
-      expect(alive(before.service), `after restart ${round}, the old leader ${before.service} is gone`).toBe(false);
-      server = answer as Record<string, number>;
-    }
-
-    const down = await project.berth(['down'], 15_000);
-    expect(down.code, down.stderr).toBe(0);
-    expect((await exitWithin(up, 5000)).code).toBe(0);
-    expect(alive(server.pid as number)).toBe(false);
-  } finally {
-    sweep(project.mark, seen);
-  }
-}
-
 describe('berth restart of a wrapped dev server', () => {
-  it(`npm run dev (npm → sh → node), ${ROUNDS} times`, () => restartRepeatedly('api', 'npm run dev', '28000-28009'), 120_000);
-  it(`nodemon, ${ROUNDS} times`, () => restartRepeatedly('api', 'nodemon server.js', '28010-28019'), 120_000);
-  it(`tsx watch, ${ROUNDS} times`, () => restartRepeatedly('api', 'tsx watch server.ts', '28020-28029'), 120_000);
-  it(`plain node server.js, ${ROUNDS} times`, () => restartRepeatedly('api', 'node server.js', '28030-28039'), 120_000);
+  it(`npm run dev, nodemon, tsx watch and plain node: ${ROUNDS} restarts each, each time ready under a new pid with the old tree gone`, async () => {
+    const cases = WRAPPERS.map((wrapper) => new RestartCase(wrapper));
+    try {
+      await Promise.all(cases.map((each) => each.start()));
+      for (let round = 1; round <= ROUNDS; round += 1) await Promise.all(cases.map((each) => each.restart(round)));
+      await Promise.all(cases.map((each) => each.down()));
+      expect(cases.map((each) => `${each.label}: ${each.problem ?? 'ok'}`)).toEqual(cases.map((each) => `${each.label}: ok`));
+    } finally {
+      for (const each of cases) sweep(each.project.mark, each.seen);
+    }
+  }, 150_000);
 });
