@@ -38,6 +38,8 @@ export class ProcessTree {
   readonly marker: string | null;
   readonly #ops: ProcessOps;
   #known: number[] = [];
+  /** Known members outside the group: signalled one by one (the group is signalled as one). */
+  #outside: number[] = [];
   #readAt = -Infinity;
 
   constructor(pgid: number | null, marker: string | null, ops: ProcessOps = systemProcesses) {
@@ -69,6 +71,8 @@ export class ProcessTree {
     }
     members.delete(process.pid);
     this.#known = [...members];
+    const groupOf = new Map(entries.map((entry) => [entry.pid, entry.pgid]));
+    this.#outside = this.#known.filter((pid) => groupOf.get(pid) !== this.pgid);
     this.#readAt = Date.now();
     return this.#known;
   }
@@ -84,9 +88,9 @@ export class ProcessTree {
     return this.scan(0).length === 0;
   }
 
-  /** Sends `signal` to the group and to every known member outside it. */
+  /** Sends `signal` to the group and to every known member outside it, so each process gets it once. */
   signal(signal: NodeJS.Signals): void {
     if (this.pgid !== null) this.#ops.signal({ pid: this.pgid, group: true }, signal);
-    for (const pid of this.#known) this.#ops.signal({ pid }, signal);
+    for (const pid of this.#outside) this.#ops.signal({ pid }, signal);
   }
 }

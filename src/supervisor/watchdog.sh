@@ -30,36 +30,59 @@ while IFS=' ' read -r head marker signal timeout; do
 done
 [ -z "$groups" ] && exit 0
 
-# "PID BERTH_RUN=MARKER" for every live process that carries a marker, one per line.
+# "PID PGID BERTH_RUN=MARKER" for every live process that carries a marker, one per line.
 scan() {
   case "$mode" in
-    procfs) table=$(grep -az -o -H '^BERTH_RUN=[0-9a-f]*$' /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n' | sed 's#^/proc/\([0-9]*\)/environ:#\1 #') ;;
-    ps-e) table=$(LC_ALL=C ps -A -ww e -o pid=,command= 2>/dev/null | sed -n 's/^ *\([0-9][0-9]*\) .* BERTH_RUN=\([0-9a-f]*\)\( .*\)\{0,1\}$/\1 BERTH_RUN=\2/p') ;;
-    *) table=$(LC_ALL=C ps -A -ww -E -o pid=,command= 2>/dev/null | sed -n 's/^ *\([0-9][0-9]*\) .* BERTH_RUN=\([0-9a-f]*\)\( .*\)\{0,1\}$/\1 BERTH_RUN=\2/p') ;;
+    procfs)
+      raw=$(grep -az -o -H '^BERTH_RUN=[0-9a-f]*$' /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n' | sed 's#^/proc/\([0-9]*\)/environ:#\1 #')
+      table=""
+      IFS=$nl
+      for row in $raw; do
+        p=${row%% *}
+        read -r st < "/proc/$p/stat" 2>/dev/null || continue
+        IFS=' '
+        set -- ${st##*) }
+        IFS=$nl
+        table="$table$p $3 ${row#* }$nl"
+      done
+      IFS=' '
+      ;;
+    ps-e) table=$(LC_ALL=C ps -A -ww e -o pid=,pgid=,command= 2>/dev/null | sed -n "$extract") ;;
+    *) table=$(LC_ALL=C ps -A -ww -E -o pid=,pgid=,command= 2>/dev/null | sed -n "$extract") ;;
   esac
 }
+extract='s/^ *\([0-9][0-9]*\)  *\([0-9][0-9]*\) .* BERTH_RUN=\([0-9a-f]*\)\( .*\)\{0,1\}$/\1 \2 BERTH_RUN=\3/p'
 
-# Sets $found to the pids carrying marker $1.
+# Sets $found to the pids carrying marker $1 outside group $2 (the group is signalled as one).
 marked() {
   found=""
   IFS=$nl
   for row in $table; do
-    case "$row" in *" BERTH_RUN=$1") found="$found ${row%% *}" ;; esac
+    case "$row" in
+      *" BERTH_RUN=$1")
+        rest=${row#* }
+        [ "${rest%% *}" = "$2" ] || found="$found ${row%% *}"
+        ;;
+    esac
   done
   IFS=' '
 }
 
-# Sends signal $2 to group $1 and to every marked pid of it not signalled with it yet.
+# Sends signal $2 to group $1 and to every marked pid of it, each once (SIGKILL again every tick).
 send() {
   eval "m=\$mark_$1 sent=\$sent_$1"
-  kill -s "$2" -- "-$1" 2>/dev/null
-  marked "$m"
-  for p in $found; do
-    case "$sent" in *" $2:$p "*) ;; *) kill -s "$2" "$p" 2>/dev/null; sent="$sent$2:$p " ;; esac
-  done
+  case "$sent" in *" $2:-$1 "*) ;; *) kill -s "$2" -- "-$1" 2>/dev/null; [ "$2" = KILL ] || sent="$sent$2:-$1 " ;; esac
+  if [ "${3:-}" != group ]; then
+    marked "$m" "$1"
+    for p in $found; do
+      case "$sent" in *" $2:$p "*) ;; *) kill -s "$2" "$p" 2>/dev/null; [ "$2" = KILL ] || sent="$sent$2:$p " ;; esac
+    done
+  fi
   eval "sent_$1=\$sent"
 }
 
+# The groups first, at once; then the marked processes outside them.
+for g in $groups; do eval "s=\$sig_$g"; send "$g" "$s" group; done
 scan
 for g in $groups; do eval "s=\$sig_$g"; send "$g" "$s"; done
 tick=0
@@ -70,8 +93,8 @@ while [ -n "$groups" ]; do
   left=""
   for g in $groups; do
     eval "m=\$mark_$g s=\$sig_$g t=\$ticks_$g"
-    marked "$m"
-    if [ -z "$found" ] && ! kill -0 -- "-$g" 2>/dev/null; then continue; fi
+    marked "$m" "$g"
+    if [ -z "$found" ] && ! kill -s 0 -- "-$g" 2>/dev/null; then continue; fi
     if [ "$tick" -ge $((t + 40)) ]; then continue; fi # outlived SIGKILL by 2 s: nothing more to do
     if [ "$tick" -ge "$t" ]; then send "$g" KILL; else send "$g" "$s"; fi
     left="$left $g"

@@ -118,9 +118,9 @@ environments:
     berth.child.kill('SIGKILL');
     await berth.exit;
     const killedAt = Date.now();
-    expect((await runCli(['ports', '--json'], { cwd, env })).stdout).toContain('"stale": true');
     await waitFor(() => !alive(web) && !alive(shell) && !alive(sleeper), 1000, 'every service process to be gone');
     expect(Date.now() - killedAt).toBeLessThan(1000);
+    expect((await runCli(['ports', '--json'], { cwd, env })).stdout).toContain('"stale": true');
 
     const again = up();
     await again.line(/web ready/);
