@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
-import { portFree, serverPids, sweep, waitForNoMarked } from './process-sweep.js';
+import { portFree, serverPids, sweep, waitForNothingLeft } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject } from './real-project.js';
 
 // This file's ports: 28100-28199.
@@ -37,10 +37,10 @@ async function downLeavesNothing(cmd: string, range: string, escapee: 'HELPER_PI
     expect((await exitWithin(up, 5000)).code).toBe(0);
     const left = [service.pid as number, pids.pid as number, escaped].filter(alive);
     expect(left, `processes of the service still alive (leader ${service.pid}, server ${pids.pid}, ${escapee} ${escaped})`).toEqual([]);
-    await waitForNoMarked(project.mark, 2000, 'every process started by this berth');
+    await waitForNothingLeft(project, 2000, 'every process started by this berth');
     expect(await portFree(port), `port ${port} is free`).toBe(true);
   } finally {
-    sweep(project.mark, seen);
+    sweep(project, seen);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
-import { httpGet, portFree, serverPids, sweep } from './process-sweep.js';
+import { httpGet, portFree, serverPids, sweep, waitForNothingLeft } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject } from './real-project.js';
 
 // This file's ports: 28200-28219.
@@ -42,10 +42,11 @@ describe('readiness of a server on ::1 only', () => {
       expect(down.code, down.stderr).toBe(0);
       expect((await exitWithin(up, 5000)).code).toBe(0);
       expect(servers.filter(alive)).toEqual([]);
+      await waitForNothingLeft(project, 2000, 'every process started by this berth');
       expect(await portFree(28200)).toBe(true);
       expect(await portFree(28201)).toBe(true);
     } finally {
-      sweep(project.mark, seen);
+      sweep(project, seen);
     }
   });
 });

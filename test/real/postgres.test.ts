@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { UpProcess } from '../helpers/berth-up.js';
 import { alive } from '../helpers/berth-up.js';
 import { track, waitFor } from '../helpers/processes.js';
-import { describePids, killPids, portFree, processesIn, sweep } from './process-sweep.js';
+import { describePids, killPids, portFree, processesIn, sweep, waitForNothingLeft } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject, type RealProject } from './real-project.js';
 
 // This file's ports: 28500-28519.
@@ -131,9 +131,10 @@ describe('postgres as a service', () => {
       expect((await project.berth(['down'], STOP_TIMEOUT_MS + 5000)).code).toBe(0);
       expect((await exitWithin(third, 5000)).code).toBe(0);
       expect(describePids(postgresProcesses()), 'postgres processes after the last down').toBe('');
+      await waitForNothingLeft(project, 2000, 'every process started by these berths');
     } finally {
       if (sleeper?.pid) killPids([sleeper.pid]);
-      sweep(project.mark, [...seen, ...processesIn(data)]);
+      sweep(project, seen);
     }
   }, 90_000);
 });

@@ -35,22 +35,32 @@ export function markedProcesses(mark: string): number[] {
   return pids;
 }
 
-/**
- * Resolves once no process carries the mark (berth's watchdog may take a moment to end after a
- * clean stop); fails naming those left after `timeoutMs`.
- */
-export async function waitForNoMarked(mark: string, timeoutMs: number, what: string): Promise<void> {
-  let left: number[] = [];
-  await waitFor(() => (left = markedProcesses(mark)).length === 0, timeoutMs, () => `${what} to be gone (alive: ${describePids(left)})`);
+/** Processes a test's berth left: carrying its mark, or running in its project folder. */
+export function leftBehind(project: { mark: string; dir: string }): number[] {
+  return [...new Set([...markedProcesses(project.mark), ...processesIn(project.dir)])];
 }
 
-/** Live processes whose working directory is `dir` (postgres and its children run in their data dir). */
+/**
+ * Resolves once nothing is left behind (berth's watchdog may take a moment to end after a clean
+ * stop); fails naming what is still there after `timeoutMs`.
+ */
+export async function waitForNothingLeft(project: { mark: string; dir: string }, timeoutMs: number, what: string): Promise<void> {
+  let left: number[] = [];
+  await waitFor(() => (left = leftBehind(project)).length === 0, timeoutMs, () => `${what} to be gone (alive: ${describePids(left)})`);
+}
+
+/**
+ * Live processes whose working directory is `dir` or below it. postgres and its children run in
+ * their data dir, redis-server in its cwd; both overwrite their environment (process titles), so
+ * they carry no mark.
+ */
 export function processesIn(dir: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === dir && alive(Number(entry))) pids.push(Number(entry));
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if ((cwd === dir || cwd.startsWith(`${dir}/`)) && alive(Number(entry))) pids.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }
@@ -85,9 +95,9 @@ export function killPids(pids: Iterable<number>): void {
   }
 }
 
-/** Ends every process a test saw or that carries its mark (in a finally). */
-export function sweep(mark: string, seen: Iterable<number>): void {
-  killPids([...seen, ...markedProcesses(mark)]);
+/** Ends every process a test saw, that carries its mark, or that runs in its project folder (in a finally). */
+export function sweep(project: { mark: string; dir: string }, seen: Iterable<number>): void {
+  killPids([...seen, ...leftBehind(project)]);
 }
 
 /** GET http://host:port/path: status and body, or undefined when nothing answers. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth-up.js';
-import { portFree, sweep } from './process-sweep.js';
+import { portFree, sweep, waitForNothingLeft } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject } from './real-project.js';
 
 // This file's ports: 28300-28319.
@@ -34,9 +34,10 @@ describe('redis-server as a service', () => {
       expect(down.code, down.stderr).toBe(0);
       expect((await exitWithin(up, 5000)).code).toBe(0);
       expect(alive(cache.pid as number)).toBe(false);
+      await waitForNothingLeft(project, 2000, 'every process started by this berth');
       expect(await portFree(28300)).toBe(true);
     } finally {
-      sweep(project.mark, seen);
+      sweep(project, seen);
     }
   });
 });

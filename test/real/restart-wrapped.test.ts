@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alive, type UpProcess } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
-import { serverPids, sweep } from './process-sweep.js';
+import { serverPids, sweep, waitForNothingLeft } from './process-sweep.js';
 import { exitWithin, portsYaml, realProject, type RealProject } from './real-project.js';
 
 // This file's ports: 28000-28099.
@@ -80,6 +80,7 @@ class RestartCase {
       expect(down.code, down.stderr).toBe(0);
       expect((await exitWithin(this.#up as UpProcess, 5000)).code).toBe(0);
       expect(alive(this.#server), `the server ${this.#server} is gone`).toBe(false);
+      await waitForNothingLeft(this.project, 2000, 'every process started by this berth');
     });
 
   #see(pid: number | null | undefined): number {
@@ -112,7 +113,7 @@ describe('berth restart of a wrapped dev server', () => {
       await Promise.all(cases.map((each) => each.down()));
       expect(cases.map((each) => `${each.label}: ${each.problem ?? 'ok'}`)).toEqual(cases.map((each) => `${each.label}: ok`));
     } finally {
-      for (const each of cases) sweep(each.project.mark, each.seen);
+      for (const each of cases) sweep(each.project, each.seen);
     }
   }, 150_000);
 });

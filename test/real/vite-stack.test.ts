@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
 import { alive } from '../helpers/berth-up.js';
 import { waitFor } from '../helpers/processes.js';
-import { describePids, httpGet, portFree, serverPids, sweep, waitForNoMarked } from './process-sweep.js';
+import { describePids, httpGet, portFree, serverPids, sweep, waitForNothingLeft } from './process-sweep.js';
 import { realProject, type PsInstance } from './real-project.js';
 
 // This file's ports: 28400-28499.
@@ -78,11 +78,11 @@ describe('three instances of a Vite + API stack', () => {
       const left = [...seen].filter((pid) => alive(pid) && !supervisors.includes(pid));
       expect(left, `processes of the stacks still alive: ${describePids(left)}`).toEqual([]);
       await waitFor(() => supervisors.every((pid) => !alive(pid)), 3000, () => `the supervisors to exit: ${describePids(supervisors.filter(alive))}`);
-      await waitForNoMarked(project.mark, 2000, 'every process started by these berths');
+      await waitForNothingLeft(project, 2000, 'every process started by these berths');
       for (const port of ports) expect(await portFree(port), `port ${port} is free`).toBe(true);
       expect(await project.instances()).toEqual([]);
     } finally {
-      sweep(project.mark, seen);
+      sweep(project, seen);
     }
   }, 90_000);
 });

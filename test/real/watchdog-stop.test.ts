@@ -29,15 +29,26 @@ describe('berth SIGKILLed: the watchdog stops a service as berth would', () => {
       up.child.kill('SIGKILL');
       await up.exit;
       const killedAt = Date.now();
-      await waitFor(() => !alive(pid), STOP_TIMEOUT_MS + 1000, () => `the service to be SIGKILLed within stop_timeout + 1 s (signals so far: ${JSON.stringify(readSignals(signals))})`);
+      await waitFor(() => !alive(pid), STOP_TIMEOUT_MS + 1000, () => `the service to be SIGKILLed within stop_timeout + 1 s (signals so far: ${summary(readSignals(signals))})`);
       const tookMs = Date.now() - killedAt;
       expect(readSignals(signals), 'signals the service got before SIGKILL').toEqual(['SIGINT']);
       expect(tookMs, 'SIGKILL came no sooner than stop_timeout').toBeGreaterThanOrEqual(STOP_TIMEOUT_MS - 100);
     } finally {
-      sweep(project.mark, seen);
+      sweep(project, seen);
     }
   });
 });
+
+/** "SIGINT ×47, SIGTERM" for a failure message. */
+function summary(names: string[]): string {
+  const runs: [string, number][] = [];
+  for (const name of names) {
+    const last = runs.at(-1);
+    if (last?.[0] === name) last[1] += 1;
+    else runs.push([name, 1]);
+  }
+  return runs.map(([name, count]) => (count > 1 ? `${name} ×${count}` : name)).join(', ') || 'none';
+}
 
 function readSignals(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
