@@ -75,15 +75,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action((options) => run(() => psCommand(io, options))());
 
   for (const action of ['restart', 'stop', 'start'] as const) {
-    program
+    const command = program
       .command(action)
       .description(`${action} one service of a running instance${action === 'stop' ? ' (it stays stopped until `berth start`)' : ''}`)
       .argument('<SERVICE>', 'service name')
       .argument('[ENV]', 'environment')
       .addOption(fileOption())
       .addOption(instanceOption())
-      .option('--json', 'print the service as JSON')
-      .action((service, env, options) => run(() => serviceActionCommand(io, action, service, env, options))());
+      .option('--json', 'print the service as JSON');
+    if (action !== 'stop') command.option('--wait', 'return once the service is ready (exit 0) or failed (exit 1, with its last lines)');
+    command.action((service, env, options) => run(() => serviceActionCommand(io, action, service, env, options))());
   }
 
   program
