@@ -1,6 +1,7 @@
 import { watch } from 'chokidar';
 import { checkConfigFile } from '../config/load-config.js';
-import { formatIssue } from '../errors.js';
+import { ConfigError, formatIssue } from '../errors.js';
+import { checkServiceUsers } from '../supervisor/check-users.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { CliIo } from './io.js';
 
@@ -29,6 +30,15 @@ export function followConfigFile(io: CliIo, file: string, envName: string, super
     const env = result.config.environments.get(envName);
     if (!env) {
       note(`ports.yaml no longer has environment ${envName}: nothing changed`);
+      return;
+    }
+    try {
+      // A user: berth cannot become is a config error like any other: nothing changes.
+      checkServiceUsers(result.config, env, new Set(env.services.map((service) => service.name)), { cwd: io.cwd });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const issue of error.issues) note(formatIssue(issue));
+      note('ports.yaml has errors: nothing changed, the stack keeps running as it was');
       return;
     }
     try {

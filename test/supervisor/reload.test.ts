@@ -44,6 +44,21 @@ describe('ports.yaml edited while berth up runs', () => {
     expect((await up.exit).code).toBe(0);
   });
 
+  it('an edit naming a user that does not exist is reported at its line and column and changes nothing', async () => {
+    const cwd = projectWith(base('26420-26429'));
+    const env = { BERTH_HOME: tempDir('berth-home-') };
+    const up = startUp([], { cwd, env });
+    await up.line(/web ready/);
+    const before = await services(cwd, env);
+    writeFileSync(path.join(cwd, 'ports.yaml'), base('26420-26429').replace('X_COLOR: blue }', 'X_COLOR: blue }, user: no-such-user-here'));
+    await up.line(/ports\.yaml has errors: nothing changed/);
+    expect(up.lines.some((line) => /ports\.yaml:7:\d+: .*no-such-user-here/.test(line))).toBe(true);
+    const after = await services(cwd, env);
+    expect(after.web?.pid).toBe(before.web?.pid);
+    up.child.kill('SIGINT');
+    expect((await up.exit).code).toBe(0);
+  });
+
   it('an added service starts on a free port in a further block of the lease; a changed one restarts; a removed one stops and gives its ports back', async () => {
     const cwd = projectWith(base('26410-26419'));
     const env = { BERTH_HOME: tempDir('berth-home-') };
