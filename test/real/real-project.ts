@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startUp, type UpProcess } from '../helpers/berth-up.js';
-import { ROOT, runCli, waitFor, type RunResult } from '../helpers/processes.js';
+import { ROOT, runCli, type RunResult } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 import { MARK_VARIABLE, newMark } from './process-sweep.js';
 
@@ -73,19 +73,20 @@ export function realProject(copies: Record<string, string>, yaml: string): RealP
     instances,
     service,
     waitForService: async (name, check, timeoutMs, whatText, up) => {
-      let last: PsService | undefined;
+      // Each ps is a node process: poll at a gentle pace, so four stacks polling at once leave
+      // the two cores to the services they wait for.
       const what = () => (typeof whatText === 'function' ? whatText() : whatText);
-      return waitFor(
-        async () => {
-          if (up && (up.child.exitCode !== null || up.child.signalCode !== null)) {
-            throw new Error(`berth up ended (${up.child.exitCode ?? up.child.signalCode}) while waiting for ${name} ${what()}:\n${up.lines.slice(-10).join('\n')}\n${up.stderr()}`);
-          }
-          last = await service(name);
-          return last && check(last) ? last : undefined;
-        },
-        timeoutMs,
-        () => `${name} ${what()} (ps shows ${JSON.stringify(last)})`,
-      );
+      const deadline = Date.now() + timeoutMs;
+      let last: PsService | undefined;
+      for (;;) {
+        if (up && (up.child.exitCode !== null || up.child.signalCode !== null)) {
+          throw new Error(`berth up ended (${up.child.exitCode ?? up.child.signalCode}) while waiting for ${name} ${what()}:\n${up.lines.slice(-10).join('\n')}\n${up.stderr()}`);
+        }
+        last = await service(name);
+        if (last && check(last)) return last;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${name} ${what()} (ps shows ${JSON.stringify(last)})`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
     },
   };
 }

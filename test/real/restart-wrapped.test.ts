@@ -59,11 +59,11 @@ class RestartCase {
     this.attempt(`restart ${round}`, async () => {
       const before = { leader: this.#leader, server: this.#server };
       const restart = await this.project.berth(['restart', 'api'], 30_000);
-      expect(restart.code, `berth restart: ${restart.stderr}`).toBe(0);
-      let state = '?';
-      const service = await this.project.waitForService('api', settled(before.leader, (seen) => (state = seen)), 30_000, 'to be ready again', this.#up ?? undefined);
+      expect(restart.code, `berth restart: ${restart.stderr.trim()}`).toBe(0);
+      const service = await this.project.waitForService('api', settled(before.leader), 30_000, 'to be ready again', this.#up ?? undefined);
       this.#see(service.pid);
-      expect(service, `state ${state}`).toMatchObject({ state: 'ready', ports: [this.port], restarts: round });
+      expect(service.state, `state after the restart (ps: ${JSON.stringify(service)})`).toBe('ready');
+      expect(service).toMatchObject({ ports: [this.port], restarts: round });
       const answer = await serverPids(this.port);
       this.#see(answer?.pid);
       expect(answer?.pid, `GET / on ${this.port} answers the new server`).toBeTypeOf('number');
@@ -93,10 +93,9 @@ class RestartCase {
  * A ps check that holds once the service is ready under a new pid, or has settled where a
  * restart must not leave it: failed or exited, or stopped for a whole second.
  */
-function settled(oldPid: number, observe: (state: string) => void) {
+function settled(oldPid: number) {
   let stoppedSince: number | null = null;
   return (service: { state: string; pid: number | null }): boolean => {
-    observe(service.state);
     if (service.state === 'ready' && service.pid !== oldPid) return true;
     if (service.state === 'failed' || service.state === 'exited') return true;
     stoppedSince = service.state === 'stopped' ? (stoppedSince ?? Date.now()) : null;
