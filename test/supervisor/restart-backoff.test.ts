@@ -3,10 +3,10 @@ import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RestartBackoff } from '../../src/supervisor/backoff.js';
-import type { Clock } from '../../src/supervisor/clock.js';
 import { ServiceRunner } from '../../src/supervisor/service-runner.js';
 import type { ServiceConfig } from '../../src/config/types.js';
 import type { SpawnService } from '../../src/supervisor/spawn-process.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 describe('RestartBackoff', () => {
   it('doubles from 250 ms to a cap of 10 s, and starts over after a run of 10 s', () => {
@@ -17,34 +17,6 @@ describe('RestartBackoff', () => {
     expect(backoff.next(0, 10)).toBe(500);
   });
 });
-
-/** A clock whose time only moves when the test says so. */
-class VirtualClock implements Clock {
-  time = 0;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  #next = 0;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.#next;
-    this.timers.push({ at: this.time + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle);
-  }
-  /** Moves to the next timer and fires it; its delay from now. */
-  fireNext(): number {
-    this.timers.sort((a, b) => a.at - b.at);
-    const timer = this.timers.shift();
-    if (!timer) throw new Error('no timer');
-    const delay = timer.at - this.time;
-    this.time = timer.at;
-    timer.fn();
-    return delay;
-  }
-}
 
 /** A fake child that exits with `code` as soon as it is spawned. */
 function failingSpawn(code: number, spawned: number[]): SpawnService {
