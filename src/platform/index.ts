@@ -35,6 +35,11 @@ export function isProcessRunning(pid: number): boolean {
   return source.isAlive(pid);
 }
 
+/** The user id a process runs as, or null when it is gone. */
+export function processOwnerUid(pid: number): number | null {
+  return source.ownerUid(pid);
+}
+
 /** How the watchdog (a /bin/sh script) finds a run's processes on this platform. */
 export function watchdogScanMode(): 'procfs' | 'ps-e' | 'ps-E' {
   if (platformName() === 'procfs') return 'procfs';

@@ -49,4 +49,9 @@ export const posixProcesses: ProcessTableSource = {
     const state = ps(['-o', 'stat=', '-p', String(pid)]).trim();
     return state !== '' && !state.startsWith('Z');
   },
+
+  ownerUid(pid: number): number | null {
+    const uid = ps(['-o', 'uid=', '-p', String(pid)]).trim();
+    return /^\d+$/.test(uid) ? Number(uid) : null;
+  },
 };

@@ -24,4 +24,6 @@ export interface ProcessTableSource {
   read(): ProcessTable;
   /** Whether this one process is alive and not a zombie (cheap: no table read). */
   isAlive(pid: number): boolean;
+  /** The user id a process runs as, or null when it is gone. */
+  ownerUid(pid: number): number | null;
 }

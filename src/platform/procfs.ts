@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { RUN_MARKER, type ProcessEntry, type ProcessTable, type ProcessTableSource } from './process-table.js';
 
 /** Linux: everything from /proc. */
@@ -50,5 +50,13 @@ export const procfsProcesses: ProcessTableSource = {
     if (!stat) return false;
     const state = statFields(stat.toString('latin1'))[0];
     return state !== 'Z' && state !== 'X';
+  },
+
+  ownerUid(pid: number): number | null {
+    try {
+      return statSync(`/proc/${pid}`).uid;
+    } catch {
+      return null;
+    }
   },
 };

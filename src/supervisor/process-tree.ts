@@ -1,4 +1,5 @@
-import { isProcessRunning, processTable, type ProcessTable } from '../platform/index.js';
+import { isProcessRunning, processOwnerUid, processTable, type ProcessTable } from '../platform/index.js';
+import { findListeners } from '../platform/listeners.js';
 import { signalGroup } from './process-group.js';
 
 /** The OS operations a tree needs; injectable so stop sequences run against a fake OS in virtual time. */
@@ -8,6 +9,9 @@ export interface ProcessOps {
   isRunning(pid: number): boolean;
   /** A signal to one process, or to a group when `target.group` is set; gone or not ours is no error. */
   signal(target: { pid: number; group?: boolean }, signal: NodeJS.Signals): void;
+  /** Pids listening on each of `ports`. */
+  listeners(ports: ReadonlySet<number>): Map<number, number[]>;
+  ownerUid(pid: number): number | null;
 }
 
 export const systemProcesses: ProcessOps = {
@@ -23,29 +27,44 @@ export const systemProcesses: ProcessOps = {
       }
     }
   },
+  listeners: (ports) => findListeners(ports),
+  ownerUid: processOwnerUid,
 };
+
+/** What a tree knows of its run beyond group and marker: its ports and the user it runs as. */
+export interface TreeTraits {
+  ports?: readonly number[];
+  uid?: number;
+}
 
 /**
  * Every process one run of a service started: its process group, every process carrying the
  * run's marker (which left the group or the session: `setsid` daemons, helpers spawned
  * `detached`), and every descendant of those by parent pid (one that also cleared its
- * environment). Reading the whole table is the costly part, so between reads the tree checks
- * only the pids it already knows.
+ * environment). A program that daemonizes and overwrites its environment for its process title
+ * (redis-server --daemonize yes) is found by what it holds: once nothing else of the tree is left,
+ * a process of the run's user still listening on one of the service's ports is adopted with its
+ * descendants — berth gave those ports to this service alone. Reading the whole table is the
+ * costly part, so between reads the tree checks only the pids it already knows.
  */
 export class ProcessTree {
   /** null when the group cannot be trusted to be the run's any more (its leader's pid was reused). */
   readonly pgid: number | null;
   readonly marker: string | null;
   readonly #ops: ProcessOps;
+  readonly #traits: TreeTraits;
+  /** Listeners on the service's ports taken in as members, with their descendants. */
+  readonly #adopted = new Set<number>();
   #known: number[] = [];
   /** Known members outside the group: signalled one by one (the group is signalled as one). */
   #outside: number[] = [];
   #readAt = -Infinity;
 
-  constructor(pgid: number | null, marker: string | null, ops: ProcessOps = systemProcesses) {
+  constructor(pgid: number | null, marker: string | null, ops: ProcessOps = systemProcesses, traits: TreeTraits = {}) {
     this.pgid = pgid;
     this.marker = marker;
     this.#ops = ops;
+    this.#traits = traits;
   }
 
   /** The members found by the last full read. */
@@ -58,7 +77,7 @@ export class ProcessTree {
     const { entries } = this.#ops.table(maxAgeMs);
     const members = new Set<number>();
     for (const entry of entries) {
-      if (entry.pgid === this.pgid || (this.marker !== null && entry.run === this.marker)) members.add(entry.pid);
+      if (entry.pgid === this.pgid || (this.marker !== null && entry.run === this.marker) || this.#adopted.has(entry.pid)) members.add(entry.pid);
     }
     for (let grew = members.size > 0; grew; ) {
       grew = false;
@@ -82,10 +101,27 @@ export class ProcessTree {
     return Date.now() - this.#readAt;
   }
 
-  /** Whether no member is left: known pids first (cheap), then a fresh read to be sure. */
+  /** Whether no member is left: known pids first (cheap), then a fresh read, then the service's ports. */
   isGone(): boolean {
     if (this.#known.some((pid) => this.#ops.isRunning(pid))) return false;
-    return this.scan(0).length === 0;
+    if (this.scan(0).length > 0) return false;
+    return !this.#adoptListeners() || this.scan(0).length === 0;
+  }
+
+  /** Takes in the processes of the run's user that still listen on the service's ports; whether there were any. */
+  #adoptListeners(): boolean {
+    const ports = this.#traits.ports ?? [];
+    if (ports.length === 0) return false;
+    let found = false;
+    for (const pids of this.#ops.listeners(new Set(ports)).values()) {
+      for (const pid of pids) {
+        if (pid === process.pid || this.#adopted.has(pid)) continue;
+        if (this.#traits.uid !== undefined && this.#ops.ownerUid(pid) !== this.#traits.uid) continue;
+        this.#adopted.add(pid);
+        found = true;
+      }
+    }
+    return found;
   }
 
   /** Sends `signal` to the group and to every known member outside it, so each process gets it once. */

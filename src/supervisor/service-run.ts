@@ -4,6 +4,7 @@ import { RUN_MARKER } from '../platform/index.js';
 import type { Clock } from './clock.js';
 import { OutputPump, type LinesSink } from './output-pump.js';
 import { ProcessTree, type ProcessOps } from './process-tree.js';
+import { resolveRunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
 import type { SpawnService } from './spawn-process.js';
 import { stopInStages, type StopOutcome } from './staged-stop.js';
@@ -27,6 +28,15 @@ export interface RunEnd {
   /** null when the whole tree ended on its own. */
   stop: StopOutcome | null;
   endedAt: number;
+}
+
+/** The user a run's processes run as: its `user:`, else berth's own. */
+function runUid(launch: LaunchSpec): number | undefined {
+  if (launch.runAs) {
+    const resolved = resolveRunAs(launch.runAs);
+    return resolved.ok ? resolved.runAs.uid : undefined;
+  }
+  return process.getuid?.();
 }
 
 /** Once the tree is gone, how long output pipes held by a stray process are waited for. */
@@ -55,9 +65,9 @@ export class ServiceRun {
   #giveUp: (() => void) | null = null;
   #textWaiters = new Set<(lines: Buffer) => void>();
 
-  private constructor(pid: number, child: ReturnType<SpawnService>['child'], marker: string, config: ServiceConfig, hooks: RunHooks) {
+  private constructor(pid: number, child: ReturnType<SpawnService>['child'], marker: string, launch: LaunchSpec, config: ServiceConfig, hooks: RunHooks) {
     this.pid = pid;
-    this.tree = new ProcessTree(pid, marker, hooks.processes);
+    this.tree = new ProcessTree(pid, marker, hooks.processes, { ports: launch.ports, uid: runUid(launch) });
     this.startedAt = hooks.clock.now();
     this.#config = config;
     this.#hooks = hooks;
@@ -79,7 +89,7 @@ export class ServiceRun {
     const { child, spawnError } = hooks.spawn({ ...launch, env: { ...launch.env, [RUN_MARKER]: marker } }, { preferLocalFrom: hooks.root });
     if (child.pid === undefined) return { error: await spawnError };
     hooks.watchdog?.watch({ pgid: child.pid, marker, signal: config.stopSignal, timeoutMs: config.stopTimeoutMs });
-    return new ServiceRun(child.pid, child, marker, config, hooks);
+    return new ServiceRun(child.pid, child, marker, launch, config, hooks);
   }
 
   async #end(exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): Promise<RunEnd> {

@@ -50,6 +50,14 @@ class FakeOs implements ProcessOps {
     }
   }
 
+  listeners(): Map<number, number[]> {
+    return new Map();
+  }
+
+  ownerUid(): number | null {
+    return 0;
+  }
+
   add(pid: number, process: Omit<FakeProcess, 'die'> & { die?: () => void }): void {
     this.processes.set(pid, { die: () => {}, ...process });
   }
