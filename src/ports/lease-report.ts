@@ -1,7 +1,7 @@
 import type { PortRange } from '../config/port-range.js';
 import { leaseLabel, leasePorts, type LeaseView } from '../store/lease.js';
 import { readProcess } from '../store/process-identity.js';
-import { findListeners } from './listeners.js';
+import { findListeners } from '../platform/listeners.js';
 
 /** A leased port that a process outside the lease has bound. */
 export interface Conflict {

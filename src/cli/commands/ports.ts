@@ -1,10 +1,11 @@
 import { checkConfigFile } from '../../config/load-config.js';
 import type { PortRange } from '../../config/port-range.js';
 import { EXIT } from '../../errors.js';
+import { findListeners } from '../../platform/listeners.js';
 import { findConflicts, rangeUse } from '../../ports/lease-report.js';
-import { formatBlock, leaseLabel, type LeaseView } from '../../store/lease.js';
+import { formatBlock, leaseLabel, leasePorts, type LeaseView } from '../../store/lease.js';
 import { openStore } from '../context.js';
-import { printJson, printLine, table, type CliIo } from '../io.js';
+import { printJson, printLine, table, warn, type CliIo } from '../io.js';
 
 /**
  * `berth ports [--json]`: every lease (stale ones marked, then reclaimed), leased ports bound by
@@ -14,7 +15,7 @@ export async function portsCommand(io: CliIo, options: { file?: string; json?: b
   const store = openStore(io);
   const leases = await store.list();
   if (leases.some((lease) => lease.stale)) await store.reclaimStale();
-  const conflicts = findConflicts(leases);
+  const conflicts = findConflicts(leases, findListeners(new Set(leases.flatMap(leasePorts)), { warn: (message) => warn(io, message) }));
   const ranges = rangeUse(projectRanges(io, options.file), leases);
 
   if (options.json) {
