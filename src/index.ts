@@ -7,7 +7,8 @@
  *   ...
  *   await release(store, lease);
  */
-export { loadConfig, checkConfigFile, readEphemeralRange, type LoadOptions } from './config/load-config.js';
+export { loadConfig, checkConfigFile, type LoadOptions } from './config/load-config.js';
+export { readEphemeralRange, type EphemeralRange } from './platform/ephemeral.js';
 export { findConfig, CONFIG_NAME } from './config/find-config.js';
 export { selectEnvironment } from './config/select-environment.js';
 export { validateConfig, portVariable, type ValidateOptions, type ValidationResult } from './config/validate-config.js';

@@ -1,6 +1,7 @@
 import { watch } from 'chokidar';
 import { checkConfigFile } from '../config/load-config.js';
 import { ConfigError, formatIssue } from '../errors.js';
+import { readEphemeralRange } from '../platform/ephemeral.js';
 import { checkServiceUsers } from '../supervisor/check-users.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { CliIo } from './io.js';
@@ -17,7 +18,7 @@ export function followConfigFile(io: CliIo, file: string, envName: string, super
   const reload = async () => {
     let result: ReturnType<typeof checkConfigFile>;
     try {
-      result = checkConfigFile({ file, cwd: io.cwd, vars: io.env });
+      result = checkConfigFile({ file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });
     } catch (error) {
       note(`ports.yaml not reloaded: ${(error as Error).message}`);
       return;

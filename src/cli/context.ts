@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.js';
 import { selectEnvironment } from '../config/select-environment.js';
 import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
+import { readEphemeralRange } from '../platform/ephemeral.js';
 import { berthHome } from '../store/berth-home.js';
 import { FileLeaseStore } from '../store/file-store.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
@@ -12,7 +13,7 @@ export function openStore(io: CliIo): FileLeaseStore {
 }
 
 export function loadProject(io: CliIo, file: string | undefined): BerthConfig {
-  const config = loadConfig({ file, cwd: io.cwd, vars: io.env });
+  const config = loadConfig({ file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });
   for (const warning of config.warnings) io.stderr.write(`${warning.file}:${warning.line}:${warning.col}: warning: ${warning.message}\n`);
   return config;
 }

@@ -12,7 +12,10 @@ export interface LoadOptions {
   cwd?: string;
   /** Variables for `${VAR}`; default process.env. */
   vars?: Readonly<Record<string, string | undefined>>;
-  /** The kernel's ephemeral port range, for warnings; default read from /proc on Linux. */
+  /**
+   * The kernel's ephemeral port range, to warn about ranges inside it; none when left out. The
+   * CLI passes this machine's (platform/ephemeral.ts `readEphemeralRange()`): config/ reads no OS facts.
+   */
   ephemeral?: { first: number; last: number } | null;
 }
 
@@ -34,7 +37,7 @@ export function checkConfigFile(options: LoadOptions = {}): ValidationResult & {
   const result = validateConfig(source, {
     root: path.dirname(file),
     vars: options.vars ?? process.env,
-    ephemeral: options.ephemeral === undefined ? readEphemeralRange() : options.ephemeral,
+    ephemeral: options.ephemeral ?? null,
   });
   if (result.config) result.config.file = file;
   return { ...result, file };
@@ -60,14 +63,4 @@ function resolveConfigPath(file: string | undefined, cwd: string): string {
     throw new BerthError('CONFIG_NOT_FOUND', `no ${CONFIG_NAME} in ${cwd} or any parent folder (use -f FILE)`, { exitCode: EXIT.usage });
   }
   return found;
-}
-
-/** `/proc/sys/net/ipv4/ip_local_port_range`, or null where there is none. */
-export function readEphemeralRange(): { first: number; last: number } | null {
-  try {
-    const [first, last] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    return first && last ? { first, last } : null;
-  } catch {
-    return null;
-  }
 }

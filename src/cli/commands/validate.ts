@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { checkConfigFile } from '../../config/load-config.js';
 import { EXIT, formatIssue } from '../../errors.js';
+import { readEphemeralRange } from '../../platform/ephemeral.js';
 import { printLine, type CliIo } from '../io.js';
 
 /** `berth validate [-f FILE]`: every error and warning, exit 0 or 2. */
 export async function validateCommand(io: CliIo, options: { file?: string }): Promise<number> {
-  const result = checkConfigFile({ file: options.file, cwd: io.cwd, vars: io.env });
+  const result = checkConfigFile({ file: options.file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });
   const relative = path.relative(io.cwd, result.file);
   const shown = relative && !relative.startsWith('..') ? relative : result.file;
   for (const issue of result.issues) printLine(io.stderr, formatIssue(issue));
