@@ -1,7 +1,7 @@
 import blessed from 'blessed';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
 import { columns, instanceRow, SERVICE_COLUMNS, serviceCells, stateColor } from './format.js';
-import { GroupMetrics, type GroupUsage } from './process-metrics.js';
+import { GroupMetrics, type GroupUsage } from '../platform/metrics.js';
 import type { TopModel, WatchedInstance } from './top-model.js';
 
 export interface DashboardOptions {

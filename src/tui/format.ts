@@ -1,7 +1,7 @@
 import type { InstanceSnapshot } from '../control/protocol.js';
 import { formatBlock, leaseLabel, type Lease } from '../store/lease.js';
 import type { ServiceSnapshot, ServiceState } from '../supervisor/service-state.js';
-import type { GroupUsage } from './process-metrics.js';
+import type { GroupUsage } from '../platform/metrics.js';
 
 /** Text for the dashboard, kept apart from blessed so it is tested as plain strings. */
 
