@@ -10,7 +10,8 @@ import { exitWithin, portsYaml, realProject, type RealProject } from './real-pro
 // with the new server's pid. The four stacks run side by side (one test: the shared afterEach
 // helpers do not allow concurrent tests), each reported on its own.
 
-const ROUNDS = 10;
+// BERTH_TEST_RESTART_ROUNDS raises it for a measurement run (the issue asks for 20 of 20).
+const ROUNDS = Number(process.env.BERTH_TEST_RESTART_ROUNDS ?? 10);
 
 const WRAPPERS = [
   { label: 'npm run dev (npm → sh → node)', cmd: 'npm run dev', range: '28000-28009' },
@@ -114,5 +115,5 @@ describe('berth restart of a wrapped dev server', () => {
     } finally {
       for (const each of cases) sweep(each.project, each.seen);
     }
-  }, 150_000);
+  }, 15_000 * ROUNDS);
 });
