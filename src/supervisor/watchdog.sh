@@ -16,9 +16,8 @@ while IFS=' ' read -r head marker signal timeout; do
     +*)
       g=${head#+}
       case "$marker$signal$timeout" in *[!0-9a-zA-Z]*) continue ;; esac
-      ticks=$(((timeout + 49) / 50))
-      [ "$ticks" -gt 200 ] && ticks=200
-      eval "mark_$g=$marker sig_$g=${signal#SIG} ticks_$g=$ticks sent_$g=' '"
+      [ "$timeout" -gt 10000 ] && timeout=10000
+      eval "mark_$g=$marker sig_$g=${signal#SIG} wait_$g=$timeout sent_$g=' '"
       groups="$groups $g"
       ;;
     -*)
@@ -29,6 +28,20 @@ while IFS=' ' read -r head marker signal timeout; do
   esac
 done
 [ -z "$groups" ] && exit 0
+
+# Milliseconds on a clock that only moves forward: /proc/uptime where there is one (no process
+# spawned), else date(1) to the second. The wall clock counts, not loop turns: a busy machine
+# makes each turn longer.
+now() {
+  if [ -r /proc/uptime ]; then
+    read -r up _ < /proc/uptime
+    cs=${up#*.}
+    cs=${cs#0}
+    echo $((${up%.*} * 1000 + ${cs:-0} * 10))
+  else
+    echo $(($(date +%s) * 1000))
+  fi
+}
 
 # "PID PGID BERTH_RUN=MARKER" for every live process that carries a marker, one per line.
 scan() {
@@ -68,7 +81,7 @@ marked() {
   IFS=' '
 }
 
-# Sends signal $2 to group $1 and to every marked pid of it, each once (SIGKILL again every tick).
+# Sends signal $2 to group $1 and to every marked pid of it, each once (SIGKILL again every turn).
 send() {
   eval "m=\$mark_$1 sent=\$sent_$1"
   case "$sent" in *" $2:-$1 "*) ;; *) kill -s "$2" -- "-$1" 2>/dev/null; [ "$2" = KILL ] || sent="$sent$2:-$1 " ;; esac
@@ -82,21 +95,21 @@ send() {
 }
 
 # The groups first, at once; then the marked processes outside them.
+started=$(now)
 for g in $groups; do eval "s=\$sig_$g"; send "$g" "$s" group; done
 scan
 for g in $groups; do eval "s=\$sig_$g"; send "$g" "$s"; done
-tick=0
 while [ -n "$groups" ]; do
   sleep 0.05
-  tick=$((tick + 1))
   scan
+  elapsed=$(($(now) - started))
   left=""
   for g in $groups; do
-    eval "m=\$mark_$g s=\$sig_$g t=\$ticks_$g"
+    eval "m=\$mark_$g s=\$sig_$g t=\$wait_$g"
     marked "$m" "$g"
     if [ -z "$found" ] && ! kill -s 0 -- "-$g" 2>/dev/null; then continue; fi
-    if [ "$tick" -ge $((t + 40)) ]; then continue; fi # outlived SIGKILL by 2 s: nothing more to do
-    if [ "$tick" -ge "$t" ]; then send "$g" KILL; else send "$g" "$s"; fi
+    if [ "$elapsed" -ge $((t + 2000)) ]; then continue; fi # outlived SIGKILL by 2 s: nothing more to do
+    if [ "$elapsed" -ge "$t" ]; then send "$g" KILL; else send "$g" "$s"; fi
     left="$left $g"
   done
   groups=$left
