@@ -34,7 +34,7 @@ export class FileLeaseStore implements LeaseStore {
     this.#lockFile = path.join(options.home, 'registry.lock');
     this.#warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'BERTH_REGISTRY' }));
     this.#isAlive = options.isAlive ?? defaultIsAlive;
-    lockApi(); // load the lock addon now, not inside the first claim
+    lockApi({ warn: this.#warn }); // choose the lock (load the addon) now, not inside the first claim
   }
 
   async snapshot(): Promise<ClaimView> {
