@@ -3,6 +3,8 @@ import { procfsProcesses } from './procfs.js';
 import type { ProcessTable, ProcessTableSource } from './process-table.js';
 
 export { RUN_MARKER, type ProcessEntry, type ProcessTable } from './process-table.js';
+export { aliveIdentities, currentIdentity, identityOf, isOwnerAlive, isProcessAlive, readProcess, type OwnerIdentity, type ProcessInfo } from './identity.js';
+export { machineId } from './machine-id.js';
 
 /**
  * The one home of OS facts. Linux reads procfs; every other POSIX system (and Linux with
