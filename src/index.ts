@@ -29,7 +29,8 @@ export { FileLeaseStore, type FileStoreOptions } from './store/file-store.js';
 export type { LeaseStore, ClaimView, CommitResult } from './store/lease-store.js';
 export { leaseLabel, leasePorts, type Lease, type LeaseBlock, type LeaseOwner, type LeaseView } from './store/lease.js';
 export { berthHome } from './store/berth-home.js';
-export { currentOwner, isOwnerAlive, isProcessAlive, readProcess } from './store/process-identity.js';
+export { aliveIdentities, currentIdentity, currentOwner, identityOf, isOwnerAlive, isProcessAlive, readProcess, type OwnerIdentity, type ProcessInfo } from './platform/identity.js';
+export { machineId } from './platform/machine-id.js';
 
 export { BerthError, ConfigError, UsageError, EXIT, formatIssue, type ConfigIssue, type ExitCode } from './errors.js';
 

@@ -4,7 +4,7 @@ import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/ty
 import { BerthError, EXIT, UsageError } from '../errors.js';
 import { leaseLabel, leasePorts, type Lease, type LeaseBlock, type LeaseOwner } from '../store/lease.js';
 import type { ClaimView, LeaseStore } from '../store/lease-store.js';
-import { currentOwner } from '../store/process-identity.js';
+import { currentIdentity as currentOwner } from '../platform/identity.js';
 import { findBlock, ProbeFindings, type Probe } from './find-block.js';
 import { PortHolds } from './port-holds.js';
 import { probePorts } from './bind-probe.js';

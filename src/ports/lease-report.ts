@@ -1,6 +1,6 @@
 import type { PortRange } from '../config/port-range.js';
 import { leaseLabel, leasePorts, type LeaseView } from '../store/lease.js';
-import { readProcess } from '../store/process-identity.js';
+import { readProcess } from '../platform/identity.js';
 import { findListeners } from '../platform/listeners.js';
 
 /** A leased port that a process outside the lease has bound. */

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError, EXIT } from '../errors.js';
+import { aliveIdentities } from '../platform/identity.js';
 import { lockApi, withFileLock } from './file-lock.js';
 import { leasePorts, stickyKey, type Lease, type LeaseView } from './lease.js';
 import type { ClaimView, CommitResult, LeaseStore } from './lease-store.js';
-import { isOwnerAlive } from './process-identity.js';
 import { moveAside, readRegistry, writeRegistry, type Registry } from './registry-file.js';
 
 export interface FileStoreOptions {
@@ -12,7 +12,7 @@ export interface FileStoreOptions {
   home: string;
   /** Where warnings go (a registry moved aside). Default: process.emitWarning. */
   warn?: (message: string) => void;
-  /** Whether a lease's owner lives; default: reservations always, others by pid and start time. */
+  /** Whether a lease's owner lives; default: reservations always, the others' owners in one batched check. */
   isAlive?: (lease: Lease) => boolean;
 }
 
@@ -26,14 +26,16 @@ export class FileLeaseStore implements LeaseStore {
   readonly registryFile: string;
   readonly #lockFile: string;
   readonly #warn: (message: string) => void;
-  readonly #isAlive: (lease: Lease) => boolean;
+  /** Liveness of every lease at once: one batched identity check, not one per lease. */
+  readonly #liveness: (leases: readonly Lease[]) => boolean[];
 
   constructor(options: FileStoreOptions) {
     this.home = options.home;
     this.registryFile = path.join(options.home, 'registry.json');
     this.#lockFile = path.join(options.home, 'registry.lock');
     this.#warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'BERTH_REGISTRY' }));
-    this.#isAlive = options.isAlive ?? defaultIsAlive;
+    const isAlive = options.isAlive;
+    this.#liveness = isAlive ? (leases) => leases.map((lease) => isAlive(lease)) : defaultLiveness;
     lockApi({ warn: this.#warn }); // choose the lock (load the addon) now, not inside the first claim
   }
 
@@ -41,8 +43,9 @@ export class FileLeaseStore implements LeaseStore {
     let read = this.#guard(() => readRegistry(this.registryFile));
     if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false };
     const { registry } = read;
+    const alive = this.#liveness(registry.leases);
     return {
-      leases: registry.leases.filter((lease) => this.#isAlive(lease)),
+      leases: registry.leases.filter((_, index) => alive[index] !== false),
       sticky: (root, env, instance) => registry.sticky[stickyKey(root, env, instance)],
     };
   }
@@ -96,7 +99,8 @@ export class FileLeaseStore implements LeaseStore {
 
   async list(): Promise<LeaseView[]> {
     const { leases } = await this.#readUnlocked();
-    return leases.map((lease) => ({ ...lease, stale: !this.#isAlive(lease) }));
+    const alive = this.#liveness(leases);
+    return leases.map((lease, index) => ({ ...lease, stale: alive[index] === false }));
   }
 
   async reclaimStale(): Promise<Lease[]> {
@@ -134,7 +138,8 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   #dropStale(registry: Registry): Lease[] {
-    const stale = registry.leases.filter((lease) => !this.#isAlive(lease));
+    const alive = this.#liveness(registry.leases);
+    const stale = registry.leases.filter((_, index) => alive[index] === false);
     if (stale.length > 0) registry.leases = registry.leases.filter((lease) => !stale.includes(lease));
     return stale;
   }
@@ -178,6 +183,10 @@ function lowestFreeInstance(siblings: readonly Lease[]): number {
   return instance;
 }
 
-function defaultIsAlive(lease: Lease): boolean {
-  return lease.reserved === true || isOwnerAlive(lease.owner);
+/** Reservations live until released; every other lease's owner is checked in one batch. */
+function defaultLiveness(leases: readonly Lease[]): boolean[] {
+  const owned = leases.filter((lease) => lease.reserved !== true);
+  const alive = aliveIdentities(owned.map((lease) => lease.owner));
+  const byLease = new Map(owned.map((lease, index) => [lease, alive[index] ?? true]));
+  return leases.map((lease) => byLease.get(lease) ?? true);
 }

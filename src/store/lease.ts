@@ -1,3 +1,5 @@
+import type { OwnerIdentity } from '../platform/identity.js';
+
 /** One environment instance's ports, as kept in the store. */
 export interface Lease {
   id: string;
@@ -30,12 +32,11 @@ export interface LeaseBlock {
   group: string;
 }
 
-export interface LeaseOwner {
-  pid: number;
-  /** Start time of the owner process in ms since the epoch: a reused pid has another. */
-  startTime: number;
-  host: string;
-}
+/**
+ * The lease's owner process: pid, start (a reused pid has another), the machine's stable id
+ * as `host`, and its boot — see OwnerIdentity in src/platform/identity.ts for each field.
+ */
+export type LeaseOwner = OwnerIdentity;
 
 /** A lease as listed: with whether its owner is gone. */
 export type LeaseView = Lease & { stale: boolean };

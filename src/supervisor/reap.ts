@@ -1,4 +1,4 @@
-import { isProcessAlive } from '../store/process-identity.js';
+import { isProcessAlive } from '../platform/identity.js';
 import type { LeaseGroup } from '../store/lease.js';
 import { systemClock, type Clock } from './clock.js';
 import { ProcessTree } from './process-tree.js';

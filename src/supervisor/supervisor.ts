@@ -6,7 +6,7 @@ import type { Allocation } from '../ports/allocate.js';
 import { extendLease, shrinkLease } from '../ports/extend-lease.js';
 import type { Lease, LeaseGroup } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
-import { readProcess } from '../store/process-identity.js';
+import { readProcess } from '../platform/identity.js';
 import { systemClock, type Clock } from './clock.js';
 import { FileWatch } from './file-watch.js';
 import { diffServices } from './service-diff.js';
