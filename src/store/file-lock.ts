@@ -18,7 +18,12 @@ import { socketLockAttempt, type LockAttempt } from './socket-lock.js';
  *
  * Waiting is bounded: the lock is tried, with a growing pause of at most MAX_PAUSE_MS between
  * tries, until `timeoutMs`, then LockTimeoutError names the holder's pid when it is known
- * (every holder writes its pid into the lock file). The work done under the lock is synchronous.
+ * (every holder writes its pid into the lock file). The native blocking wait is not used: it
+ * cannot be cancelled, and the thread-pool request it leaves keeps the process alive until the
+ * holder lets go. (Measured, 50 processes × 5 transactions on a loaded 2-core machine: polling
+ * cut the median wait from ~200 ms to under 20 ms and about doubled the slowest, 2.2 s against
+ * 1.1 s, as tries are not queued in arrival order.)
+ * The work done under the lock is synchronous.
  */
 export type LockKind = 'native' | 'abstract-socket' | 'socket-file';
 
@@ -35,7 +40,7 @@ export interface LockOptions {
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-const MAX_PAUSE_MS = 20;
+const MAX_PAUSE_MS = 10;
 
 export class LockTimeoutError extends BerthError {
   override name = 'LockTimeoutError';
