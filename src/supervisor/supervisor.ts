@@ -7,7 +7,7 @@ import { extendLease, shrinkLease } from '../ports/extend-lease.js';
 import type { Lease, LeaseGroup } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
 import { readProcess } from '../platform/identity.js';
-import { systemClock, type Clock } from './clock.js';
+import { backgroundTimeout, systemClock, type Clock } from './clock.js';
 import { FileWatch } from './file-watch.js';
 import { diffServices } from './service-diff.js';
 import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
@@ -54,6 +54,10 @@ export type SupervisorListener = (event: SupervisorEvent) => void;
 export class Supervisor {
   readonly lease: Lease;
   #options: SupervisorOptions;
+  /** Every timer of the instance runs on it, so sequences can be tested in virtual time. */
+  get #clock(): Clock {
+    return this.#options.clock ?? systemClock;
+  }
   readonly #runners = new Map<string, ServiceRunner>();
   readonly #listeners = new Set<SupervisorListener>();
   readonly #watchdog: Watchdog | null;
@@ -61,7 +65,7 @@ export class Supervisor {
   #ended: Promise<number>;
   #resolveEnded!: (code: number) => void;
   #finished = false;
-  #reRegister: NodeJS.Timeout | null = null;
+  #reRegister: unknown = null;
   readonly #watches: FileWatch[] = [];
 
   constructor(options: SupervisorOptions) {
@@ -92,7 +96,7 @@ export class Supervisor {
       buildLaunch(service, this.#context()),
       {
         spawn: options.spawn ?? spawnProcess,
-        clock: options.clock ?? systemClock,
+        clock: this.#clock,
         watchdog: this.#watchdog,
         root: options.config.root,
         beforeFirstSpawn: () => options.allocation.holds.release(this.lease.services[service.name] ?? []),
@@ -125,7 +129,7 @@ export class Supervisor {
    * place (a change after that restarts the service).
    */
   async watchFiles(): Promise<void> {
-    const clock = this.#options.clock ?? systemClock;
+    const clock = this.#clock;
     await Promise.all(
       [...this.#runners.values()]
         .filter((runner) => runner.config.watch.length > 0)
@@ -155,8 +159,14 @@ export class Supervisor {
   /** Starts every service as soon as what it depends on is ready. */
   start(): void {
     if (this.#stopping || this.#finished) return;
-    this.#reRegister = setInterval(() => void this.#options.store.ensure(this.lease).catch(() => {}), 5000);
-    this.#reRegister.unref();
+    const reRegister = () => {
+      this.#reRegister = backgroundTimeout(this.#clock, () => {
+        if (this.#finished) return;
+        void this.#options.store.ensure(this.lease).catch(() => {});
+        reRegister();
+      }, 5000);
+    };
+    reRegister();
     for (const runner of this.#runners.values()) void this.#startWhenReady(runner);
   }
 
@@ -305,8 +315,8 @@ export class Supervisor {
   async #finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#reRegister) clearInterval(this.#reRegister);
-    if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
+    this.#clock.clearTimeout(this.#reRegister);
+    this.#clock.clearTimeout(this.#groupsTimer);
     await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
     await this.#options.allocation.holds.release();
     await this.#options.store.release(this.lease.id).catch((error: unknown) => {
@@ -321,7 +331,7 @@ export class Supervisor {
     this.#resolveEnded(exitCode);
   }
 
-  #groupsTimer: NodeJS.Timeout | null = null;
+  #groupsTimer: unknown = null;
   #recordedGroups = '';
 
   /**
@@ -331,7 +341,7 @@ export class Supervisor {
    */
   #recordGroups(): void {
     if (this.#groupsTimer || this.#finished) return;
-    this.#groupsTimer = setTimeout(() => {
+    this.#groupsTimer = backgroundTimeout(this.#clock, () => {
       this.#groupsTimer = null;
       if (this.#finished) return;
       const groups: LeaseGroup[] = [];
@@ -346,7 +356,6 @@ export class Supervisor {
       this.lease.groups = groups;
       void this.#options.store.update(this.lease.id, { groups }).catch(() => {});
     }, 100);
-    this.#groupsTimer.unref();
   }
 
   #writeEnvFiles(): void {
