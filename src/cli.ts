@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import { main } from './cli/main.js';
+// First, before anything else loads: berth needs process groups, POSIX signals and Unix sockets.
+if (process.platform === 'win32') {
+  // A Windows console writes asynchronously: exit once the line is out, and run nothing below.
+  process.stderr.write('berth needs a POSIX system (Linux or macOS); on Windows run it inside WSL\n', () => process.exit(2));
+  await new Promise(() => {});
+}
+const { main } = await import('./cli/main.js');
 
 // A reader that went away (`berth ports | head`) is not an error: drop the rest of the output.
 for (const stream of [process.stdout, process.stderr]) {
