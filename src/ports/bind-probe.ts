@@ -105,14 +105,15 @@ async function probeEach(port: number, hold: boolean): Promise<ProbeOutcome> {
   const servers = results.filter((result): result is net.Server => result instanceof net.Server);
   let outcome: ProbeOutcome | null = null;
   let failure: unknown = null;
+  // The last address refused is named: the wildcard `::` for a dual-stack listener, as in the
+  // dual-stack mode; 127.0.0.1 where only that one was taken (BSD).
   for (const [i, result] of results.entries()) {
     if (result instanceof net.Server || isMissing(result)) continue;
     try {
       outcome = refused(port, addresses[i] as string, result, addresses.length);
     } catch (error) {
-      failure = error;
+      failure ??= error;
     }
-    break;
   }
   if (failure || outcome || !hold) await Promise.all(servers.map(closeServer));
   if (failure) throw failure;
