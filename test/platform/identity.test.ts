@@ -73,13 +73,21 @@ describe.each(BACKENDS)('process identity, $name backend', ({ name, make }) => {
   });
 
   it('a zombie is dead', async () => {
-    // sh reaps nothing before it execs sleep, which never waits: the killed child stays a zombie.
-    const child = track(spawn('/bin/sh', ['-c', 'sleep 60 & p=$!; kill -9 $p; echo $p; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    // Once sh has exec'd sleep, nothing waits for its child: killed, the child stays a zombie.
+    const child = track(spawn('/bin/sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] }));
     let out = '';
     child.stdout?.on('data', (chunk) => (out += chunk));
-    const zombie = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], 5000, 'the zombie pid'));
-    await waitFor(() => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')), 5000, 'the zombie');
-    expect(make().starts([zombie, child.pid as number]).map((start) => start !== null)).toEqual([false, true]);
+    const zombie = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], 5000, 'the child pid'));
+    const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8');
+    try {
+      await waitFor(() => stat(child.pid as number).includes('(sleep)'), 5000, 'sh to exec sleep');
+      process.kill(zombie, 'SIGKILL');
+      await waitFor(() => /\) Z /.test(stat(zombie)), 5000, 'the zombie');
+      expect(make().starts([zombie, child.pid as number]).map((start) => start !== null)).toEqual([false, true]);
+    } finally {
+      process.kill(zombie, 'SIGKILL');
+      child.kill('SIGKILL'); // its zombie child goes with it
+    }
   });
 
   it('many pids, one read: each one answered in order, a bad pid as not running', () => {
