@@ -64,7 +64,7 @@ export async function findBlock(search: BlockSearch, holds: PortHolds, findings 
       }
       const toProbe: number[] = [];
       for (let port = start; port <= last; port++) if (!local.has(port)) toProbe.push(port);
-      record(await probe(toProbe, { hold: true }), local, findings);
+      await probeInto(probe, toProbe, local, findings);
       if (toProbe.every((port) => local.has(port))) {
         holds.absorb(local);
         return { range, first: start, last };
@@ -87,13 +87,25 @@ async function tryWindow(
   const ports = Array.from({ length: size }, (_, i) => first + i);
   if (ports.some(unusable)) return null;
   const local = new PortHolds();
-  record(await probe(ports, { hold: true }), local, findings);
+  await probeInto(probe, ports, local, findings);
   if (ports.every((port) => local.has(port))) {
     holds.absorb(local);
     return { range, first, last: first + size - 1 };
   }
   await local.release();
   return null;
+}
+
+/** Probes and holds `ports` into `local`; when the probe fails (out of descriptors), nothing stays held. */
+async function probeInto(probe: Probe, ports: number[], local: PortHolds, findings: ProbeFindings): Promise<void> {
+  let outcomes: ProbeOutcome[];
+  try {
+    outcomes = await probe(ports, { hold: true });
+  } catch (error) {
+    await local.release();
+    throw error;
+  }
+  record(outcomes, local, findings);
 }
 
 function record(outcomes: ProbeOutcome[], local: PortHolds, findings: ProbeFindings): void {
