@@ -27,7 +27,7 @@ export class Watchdog {
   }
 
   static start(): Watchdog {
-    const script = fileURLToPath(new URL('./watchdog.sh', import.meta.url));
+    const script = fileURLToPath(new URL('../platform/watchdog.sh', import.meta.url));
     const child = spawn('/bin/sh', [script, watchdogScanMode()], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     child.unref();
     child.on('error', () => {}); // without /bin/sh berth still runs; only this safety net is gone

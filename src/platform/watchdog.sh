@@ -4,7 +4,8 @@
 # way (SIGKILL too) the pipe closes, and every run still listed is stopped as berth would: its
 # own stop signal to its process group and to every process carrying BERTH_RUN=MARKER (those that
 # left the group or the session), then SIGKILL once its stop timeout (at most 10 s) has passed.
-# $1 says how to find marked processes: procfs | ps-e (procps) | ps-E (BSD, macOS).
+# $1 says how to find marked processes: procfs | ps-e (procps) | ps-E (BSD, macOS). It lives in the
+# platform layer because it reads the process table itself; supervisor/watchdog.ts starts it.
 trap '' INT HUP TERM QUIT
 mode=${1:-procfs}
 nl='
