@@ -7,6 +7,7 @@ import { ServiceRunner } from '../../src/supervisor/service-runner.js';
 import type { ServiceConfig } from '../../src/config/types.js';
 import type { SpawnService } from '../../src/supervisor/spawn-process.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
+import { serviceConfig } from '../helpers/service-config.js';
 
 describe('RestartBackoff', () => {
   it('doubles from 250 ms to a cap of 10 s, and starts over after a run of 10 s', () => {
@@ -34,30 +35,7 @@ function failingSpawn(code: number, spawned: number[]): SpawnService {
   };
 }
 
-const service = (overrides: Partial<ServiceConfig>): ServiceConfig => ({
-  name: 'svc',
-  cmd: ['x'],
-  shell: false,
-  cwd: process.cwd(),
-  user: null,
-  group: null,
-  portCount: 0,
-  portNames: null,
-  env: {},
-  envFile: null,
-  ready: { kind: 'none' },
-  readyTimeoutMs: 30_000,
-  dependsOn: [],
-  restart: 'on-failure',
-  maxRestarts: null,
-  stopSignal: 'SIGTERM',
-  stopTimeoutMs: 5000,
-  watch: [],
-  watchIgnore: [],
-  watchDebounceMs: 200,
-  ranges: null,
-  ...overrides,
-});
+const service = (overrides: Partial<ServiceConfig>): ServiceConfig => serviceConfig({ restart: 'on-failure', ...overrides });
 
 describe('ServiceRunner restarts, in virtual time', () => {
   it('restarts a failing service with 250, 500, 1000 ms and gives up after max_restarts', async () => {

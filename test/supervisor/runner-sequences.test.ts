@@ -7,6 +7,7 @@ import type { ProcessOps } from '../../src/supervisor/process-tree.js';
 import { ServiceRunner } from '../../src/supervisor/service-runner.js';
 import type { SpawnService } from '../../src/supervisor/spawn-process.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
+import { serviceConfig } from '../helpers/service-config.js';
 
 /**
  * Stop and restart sequences against a fake OS in virtual time: the runner's process trees see
@@ -95,30 +96,7 @@ function fakeSpawn(os: FakeOs, spawns: { pid: number; at: number }[], shape: { l
   };
 }
 
-const service = (overrides: Partial<ServiceConfig> = {}): ServiceConfig => ({
-  name: 'web',
-  cmd: ['x'],
-  shell: false,
-  cwd: process.cwd(),
-  user: null,
-  group: null,
-  portCount: 0,
-  portNames: null,
-  env: {},
-  envFile: null,
-  ready: { kind: 'none' },
-  readyTimeoutMs: 30_000,
-  dependsOn: [],
-  restart: 'never',
-  maxRestarts: null,
-  stopSignal: 'SIGTERM',
-  stopTimeoutMs: 5000,
-  watch: [],
-  watchIgnore: [],
-  watchDebounceMs: 200,
-  ranges: null,
-  ...overrides,
-});
+const service = (overrides: Partial<ServiceConfig> = {}): ServiceConfig => serviceConfig({ name: 'web', ...overrides });
 
 function runner(config: ServiceConfig, os: FakeOs, spawn: SpawnService, notes: string[] = []) {
   return new ServiceRunner(config, { file: 'x', args: [], shell: false, cwd: process.cwd(), env: {}, ports: [], readyExec: null }, {

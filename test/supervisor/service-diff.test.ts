@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../src/config/types.js';
 import { diffServices } from '../../src/supervisor/service-diff.js';
+import { serviceConfig } from '../helpers/service-config.js';
 
-const service = (name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig => ({
-  name,
-  cmd: ['x'],
-  shell: false,
-  cwd: '/w',
-  user: null,
-  group: null,
-  portCount: 1,
-  portNames: null,
-  env: {},
-  envFile: null,
-  ready: { kind: 'port' },
-  readyTimeoutMs: 30_000,
-  dependsOn: [],
-  restart: 'never',
-  maxRestarts: null,
-  stopSignal: 'SIGTERM',
-  stopTimeoutMs: 5000,
-  watch: [],
-  watchIgnore: [],
-  watchDebounceMs: 200,
-  ranges: null,
-  ...overrides,
-});
+const service = (name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig => serviceConfig({ cwd: '/w', portCount: 1, ready: { kind: 'port' }, name, ...overrides });
 
 describe('diffServices', () => {
   it('sorts a reload into added, changed and removed; a new port count means new ports', () => {
