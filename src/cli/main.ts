@@ -14,6 +14,7 @@ import { serviceActionCommand } from './commands/service-action.js';
 import { topCommand } from './commands/top.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
+import { hoistFileOption } from './hoist-file-option.js';
 import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -24,7 +25,8 @@ function version(): string {
 }
 
 /** Runs one berth command line; returns the exit code. Never exits the process itself. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(given: readonly string[], io: CliIo): Promise<number> {
+  const argv = hoistFileOption(given);
   let code: number = EXIT.ok;
   const run = (action: () => Promise<number>) => async () => {
     code = await action();
@@ -40,7 +42,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     })
     .exitOverride();
 
-  const fileOption = () => new Option('-f, --file <FILE>', 'ports.yaml to use (default: ./ports.yaml or the nearest in a parent folder)');
+  // BERTH_FILE stands in for -f; an explicit -f wins.
+  const fileOption = () => new Option('-f, --file <FILE>', 'ports.yaml to use (default: $BERTH_FILE, else ./ports.yaml or ports.yml, or the nearest in a parent folder)').default(io.env.BERTH_FILE || undefined);
   const instanceOption = () => new Option('--instance <N>', 'instance number of the environment');
 
   program
@@ -92,7 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('recent output of a service (or of all, prefixed) of a running instance')
     .argument('[SERVICE]', 'service name (default: every service)')
     .argument('[ENV]', 'environment')
-    .addOption(new Option('--file <FILE>', 'ports.yaml to use (-f is --follow here)'))
+    .addOption(new Option('--file <FILE>', 'ports.yaml to use (-f is --follow here)').default(io.env.BERTH_FILE || undefined))
     .addOption(instanceOption())
     .option('-f, --follow', 'keep printing new output')
     .option('--tail <N>', 'lines of each service to start with', '100')

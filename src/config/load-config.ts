@@ -60,7 +60,7 @@ function resolveConfigPath(file: string | undefined, cwd: string): string {
   if (file !== undefined) return path.resolve(cwd, file);
   const found = findConfig(cwd);
   if (!found) {
-    throw new BerthError('CONFIG_NOT_FOUND', `no ${CONFIG_NAME} in ${cwd} or any parent folder (use -f FILE)`, { exitCode: EXIT.usage });
+    throw new BerthError('CONFIG_NOT_FOUND', `no ${CONFIG_NAME} (or ports.yml) in ${cwd} or any parent folder (use -f FILE or BERTH_FILE)`, { exitCode: EXIT.usage });
   }
   return found;
 }

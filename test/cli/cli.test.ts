@@ -54,8 +54,32 @@ describe('berth validate', () => {
     (await import('node:fs')).mkdirSync(nested, { recursive: true });
     expect((await runCli(['validate'], { cwd: nested, env })).code).toBe(0);
     const elsewhere = tempDir();
-    expect((await runCli(['validate'], { cwd: elsewhere, env })).stderr).toContain('no ports.yaml in');
+    expect((await runCli(['validate'], { cwd: elsewhere, env })).stderr).toContain('no ports.yaml (or ports.yml) in');
     expect((await runCli(['validate', '-f', path.join(cwd, 'ports.yaml')], { cwd: elsewhere, env })).code).toBe(0);
+  });
+
+  it('-f before the command, BERTH_FILE, and ports.yml are found like ports.yaml', async () => {
+    const fs = await import('node:fs');
+    const { cwd, env } = project(stack('20800-20809'));
+    const file = path.join(cwd, 'ports.yaml');
+    const elsewhere = tempDir();
+    const before = await runCli(['-f', file, 'validate'], { cwd: elsewhere, env });
+    expect(before.code, before.stderr).toBe(0);
+    expect((await runCli(['--file', file, 'validate'], { cwd: elsewhere, env })).code).toBe(0);
+    expect((await runCli([`--file=${file}`, 'validate'], { cwd: elsewhere, env })).code).toBe(0);
+    expect((await runCli(['validate'], { cwd: elsewhere, env: { ...env, BERTH_FILE: file } })).code).toBe(0);
+    // An explicit -f beats BERTH_FILE.
+    const broken = path.join(elsewhere, 'broken.yaml');
+    fs.writeFileSync(broken, 'version: 7\n');
+    expect((await runCli(['validate', '-f', file], { cwd: elsewhere, env: { ...env, BERTH_FILE: broken } })).code).toBe(0);
+    expect((await runCli(['validate'], { cwd: elsewhere, env: { ...env, BERTH_FILE: broken } })).code).toBe(2);
+    // ports.yml, in the folder or a parent.
+    const yml = tempDir();
+    fs.writeFileSync(path.join(yml, 'ports.yml'), fs.readFileSync(file, 'utf8'));
+    fs.mkdirSync(path.join(yml, 'sub'));
+    const found = await runCli(['validate'], { cwd: path.join(yml, 'sub'), env });
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toContain('ports.yml: ok');
   });
 });
 
