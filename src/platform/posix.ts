@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { runPosixCommand } from './posix-command.js';
 import { RUN_MARKER, type ProcessEntry, type ProcessTable, type ProcessTableSource } from './process-table.js';
 
 /**
@@ -9,13 +9,10 @@ import { RUN_MARKER, type ProcessEntry, type ProcessTable, type ProcessTableSour
 const ENV_FLAG = process.platform === 'linux' ? 'e' : '-E';
 const MARKER = new RegExp(`(?:^| )${RUN_MARKER}=(\\S+)`);
 
+/** ps's output (ps exits 1 when a selection matches nothing; what it printed still counts). */
 function ps(args: string[]): string {
-  try {
-    return execFileSync('ps', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    // ps exits 1 when a selection matches nothing; its output is still what it found.
-    return String((error as { stdout?: unknown }).stdout ?? '');
-  }
+  const output = runPosixCommand('ps', args);
+  return output.ok ? output.stdout : '';
 }
 
 export function parsePsLine(line: string): (ProcessEntry & { zombie: boolean }) | null {
