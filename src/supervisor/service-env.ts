@@ -26,6 +26,8 @@ export interface InstanceContext {
   lease: Lease;
   /** The supervisor's environment, for `${VAR}`. */
   vars: Readonly<Record<string, string | undefined>>;
+  /** berth shows colour: services get FORCE_COLOR=1 (with berth's own variables). */
+  color?: boolean;
   /** `<SERVICE>_PORT` of every service, computed once per instance. */
   portVars?: Record<string, string>;
 }
@@ -61,6 +63,7 @@ export function buildLaunch(service: ServiceConfig, ctx: InstanceContext): Launc
     BERTH_INSTANCE: String(ctx.lease.instance),
     BERTH_SERVICE: service.name,
   };
+  if (ctx.color) env.FORCE_COLOR = '1';
   if (ports[0] !== undefined) env.PORT = String(ports[0]);
   service.portNames?.forEach((name, index) => {
     const port = ports[index];

@@ -27,6 +27,8 @@ export interface SupervisorOptions {
   only?: string[] | undefined;
   /** The environment for `${VAR}` and for the services; default process.env. */
   vars?: Readonly<Record<string, string | undefined>>;
+  /** berth shows colour: every service gets FORCE_COLOR=1 so its colours survive the pipe. */
+  color?: boolean;
   /** Whole lines of a service's output; return false to pause that service until `resumeOutput()`. */
   output?: (service: string, stream: 'stdout' | 'stderr', lines: Buffer) => boolean;
   /** Bytes of recent output kept per service for `logs` and the TUI (default 256 KiB). */
@@ -84,8 +86,8 @@ export class Supervisor {
   #ctx: InstanceContext | null = null;
 
   #context(): InstanceContext {
-    const { config, env, vars } = this.#options;
-    this.#ctx ??= { config, env, lease: this.lease, vars: vars ?? process.env };
+    const { config, env, vars, color } = this.#options;
+    this.#ctx ??= { config, env, lease: this.lease, vars: vars ?? process.env, color: color === true };
     return this.#ctx;
   }
 
