@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../errors.js';
 
 export type Path = ReadonlyArray<string | number>;
@@ -14,9 +14,14 @@ export interface YamlSource {
   issue(path: Path, message: string, options?: { key?: boolean; severity?: 'error' | 'warning' }): ConfigIssue;
 }
 
+/** Alias expansions allowed while building the data: a few anchors are normal, a billion laughs is not. */
+const MAX_ALIAS_COUNT = 1000;
+
 export function parseYamlSource(text: string, displayName: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // Unique keys are checked below in linear time; the library's own check compares every key
+  // with every other in a map, which makes a large file take minutes.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const lines = text.split('\n');
   const hinted = new Set<number>();
   const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
@@ -36,7 +41,26 @@ export function parseYamlSource(text: string, displayName: string): YamlSource {
       severity: doc.errors.includes(error as never) ? 'error' : 'warning',
     };
   });
-  const data: unknown = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+  if (doc.errors.length === 0) {
+    for (const offset of duplicateKeys(doc)) {
+      const pos = lineCounter.linePos(offset);
+      syntaxIssues.push({ file: displayName, line: pos.line, col: pos.col, message: 'Map keys must be unique', severity: 'error' });
+    }
+  }
+  let data: unknown;
+  if (syntaxIssues.every((issue) => issue.severity !== 'error')) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      // The library's guard against alias bombs (and aliases to anchors not yet defined).
+      const pos = lineCounter.linePos(firstAlias(doc));
+      const message = /Excessive alias count/.test(error.message)
+        ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes; berth refuses a file that grows this much when read`
+        : (error.message.split('\n')[0] ?? error.message);
+      syntaxIssues.push({ file: displayName, line: pos.line, col: pos.col, message, severity: 'error' });
+    }
+  }
 
   const locate = (path: Path, options: { key?: boolean } = {}) => {
     const offset = offsetOf(doc, path, options.key ?? false);
@@ -50,6 +74,35 @@ export function parseYamlSource(text: string, displayName: string): YamlSource {
     severity: options.severity ?? 'error',
   });
   return { displayName, data, syntaxIssues, locate, issue };
+}
+
+/** Offsets of the keys that repeat an earlier key of the same map (merge keys `<<` may repeat). */
+function duplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const item of map.items) {
+        const key = isScalar(item.key) ? item.key : null;
+        if (key === null || key.value === '<<') continue;
+        const text = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(text)) found.push(rangeStart(key) ?? 0);
+        else seen.add(text);
+      }
+    },
+  });
+  return found;
+}
+
+function firstAlias(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = rangeStart(node) ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function offsetOf(doc: Document, path: Path, wantKey: boolean): number {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseYamlSource } from '../../src/config/yaml-source.js';
+
+const where = (yaml: string) => parseYamlSource(yaml, 'ports.yaml').syntaxIssues.map((issue) => `${issue.line}:${issue.col}: ${issue.message}`);
+
+describe('YAML that reads badly', () => {
+  it('an alias bomb (billion laughs) in an x- key is one error with its line, not a crash', () => {
+    let yaml = 'version: 1\nx-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 9; i++) {
+      const name = String.fromCharCode(97 + i);
+      const previous = String.fromCharCode(96 + i);
+      yaml += `x-${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]\n`;
+    }
+    yaml += 'environments: {}\n';
+    const source = parseYamlSource(yaml, 'ports.yaml');
+    expect(source.data).toBeUndefined();
+    expect(where(yaml)).toEqual(['3:10: aliases expand to more than 1000 nodes; berth refuses a file that grows this much when read']);
+  });
+
+  it('a few aliases and merge keys are fine', () => {
+    const source = parseYamlSource('x-base: &base { ports: 1 }\nsvc:\n  <<: *base\n  cmd: x\nother: *base\n', 'ports.yaml');
+    expect(source.syntaxIssues).toEqual([]);
+    expect(source.data).toEqual({ 'x-base': { ports: 1 }, svc: { ports: 1, cmd: 'x' }, other: { ports: 1 } });
+  });
+
+  it('every repeated key is reported where it repeats, in maps of any size', () => {
+    const services = Array.from({ length: 3000 }, (_, i) => `  s${i}: ${i}`);
+    services.splice(1500, 0, '  s7: again');
+    const yaml = `version: 1\nversion: 2\nmap:\n${services.join('\n')}\nnested: { a: 1, b: 2, a: 3 }\n`;
+    expect(where(yaml)).toEqual(['2:1: Map keys must be unique', '1504:3: Map keys must be unique', '3005:23: Map keys must be unique']);
+  });
+
+  it('keys that only look alike are distinct (1 and "1")', () => {
+    expect(where('a:\n  1: x\n  "1": y\n')).toEqual([]);
+  });
+});
