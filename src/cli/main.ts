@@ -56,6 +56,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .option('--port <SERVICE=PORT>', "pin a service's first port for this run (repeatable)", collect)
     .option('--no-tui', 'plain prefixed output (the only output in this version)')
     .option('--no-reload', 'do not apply edits of ports.yaml while running')
+    .addOption(new Option('--no-color', 'no colour in berth\'s output, and no FORCE_COLOR for the services (up -d runs berth so)').hideHelp())
     .option('-d, --detach', 'run in the background; return once every service is ready (0) or one failed (1)')
     .option('--json', 'with -d: print the instance as JSON')
     .action((env, options) => run(() => upCommand(io, env, options, argv))());

@@ -1,4 +1,5 @@
 import { prefixLines } from '../supervisor/line-framer.js';
+import { colorWanted } from './color.js';
 import type { OutputStream } from './io.js';
 
 const COLORS = [36, 33, 32, 35, 34, 91, 96, 93, 92, 95, 94];
@@ -38,8 +39,7 @@ export class PrefixedOutput {
   }
 }
 
+/** Colour on this stream, by berth's one rule (see colorWanted: FORCE_COLOR beats NO_COLOR, as in Node). */
 export function useColor(stream: OutputStream, env: Readonly<Record<string, string | undefined>>): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true;
+  return colorWanted(env, stream.isTTY === true);
 }

@@ -291,7 +291,7 @@ environments:
     expect(berth.lines).toContain('berth    │ SIGINT again: killing every service');
   });
 
-  it('colours names when asked (FORCE_COLOR) and never with NO_COLOR', async () => {
+  it('colours names when asked (FORCE_COLOR, which beats NO_COLOR as in Node) and not with NO_COLOR alone', async () => {
     const yaml = `version: 1
 ranges: { dev: 22160-22169 }
 environments:
@@ -303,7 +303,10 @@ environments:
     const coloured = startUp([], { cwd, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '' } });
     await coloured.exit;
     expect(coloured.lines.find((line) => line.includes('run 1'))).toMatch(/^\u001b\[\d+mone   │ \u001b\[0mrun 1$/);
-    const plain = startUp([], { cwd, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const both = startUp([], { cwd, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '1' } });
+    await both.exit;
+    expect(both.lines.find((line) => line.includes('run 1'))).toMatch(/^\u001b\[\d+mone   │ \u001b\[0mrun 1$/);
+    const plain = startUp([], { cwd, env: { ...env, NO_COLOR: '1' } });
     await plain.exit;
     expect(plain.lines).toContain('one   │ run 1');
   });

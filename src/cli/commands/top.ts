@@ -2,6 +2,7 @@ import { EXIT, UsageError } from '../../errors.js';
 import { leaseLabel } from '../../store/lease.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
+import { colorWanted } from '../color.js';
 import { listInstances } from '../instances.js';
 import { onSignal, type CliIo } from '../io.js';
 
@@ -25,7 +26,7 @@ export async function topCommand(io: CliIo, options: { input?: NodeJS.ReadableSt
     dashboard = new Dashboard({
       model,
       mode: 'top',
-      color: !(io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== ''),
+      color: colorWanted(io.env, true), // the dashboard is always on a terminal
       title: 'berth top',
       ...(options.input ? { input: options.input } : {}),
       ...(options.output ? { output: options.output } : {}),

@@ -50,9 +50,11 @@ export async function upDetached(io: CliIo, argv: readonly string[], options: De
   const cli = fileURLToPath(new URL('../../cli.js', import.meta.url));
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [cli, ...argv.filter((arg) => arg !== '-d' && arg !== '--detach' && arg !== '--json'), '--no-tui'], {
+    // --no-color keeps colour codes out of the log file; the services get berth's own environment
+    // as it is (neither NO_COLOR nor FORCE_COLOR added).
+    child = spawn(process.execPath, [cli, ...argv.filter((arg) => arg !== '-d' && arg !== '--detach' && arg !== '--json'), '--no-tui', '--no-color'], {
       cwd: io.cwd,
-      env: { ...io.env, [CHILD_FLAG]: log, NO_COLOR: io.env.NO_COLOR ?? '1' },
+      env: { ...io.env, [CHILD_FLAG]: log },
       detached: true,
       stdio: ['ignore', fd, fd, 'ipc'],
     });

@@ -27,6 +27,8 @@ export interface UpOptions {
   json?: boolean;
   /** false with --no-reload: do not follow edits of ports.yaml. */
   reload?: boolean;
+  /** false with the hidden --no-color, which the detached berth gets: no colour, whatever the environment says. */
+  color?: boolean;
 }
 
 /** Where `up` shows its stack: prefixed lines, or the dashboard in a terminal. */
@@ -71,7 +73,9 @@ export async function upCommand(io: CliIo, envName: string | undefined, options:
     const store = openStore(io);
     const allocation = await allocate({ store, config, env, instance: parseInstance(options.instance), pins: parsePins(options.port) });
     const tui = options.tui !== false && io.stdout.isTTY === true;
-    return await supervise(io, { config, env, store, allocation, only, tui, interrupt, reload: options.reload !== false }, (created, shown) => {
+    // One decision for berth's own output and the services' FORCE_COLOR (the dashboard needs a terminal, so it is the same).
+    const color = options.color !== false && useColor(io.stdout, io.env);
+    return await supervise(io, { config, env, store, allocation, only, tui, color, interrupt, reload: options.reload !== false }, (created, shown) => {
       supervisor = created;
       view = shown;
       if (interrupts > 0) {
@@ -93,6 +97,8 @@ async function supervise(
     allocation: Allocation;
     only: string[] | undefined;
     tui: boolean;
+    /** berth shows colour: its names are coloured and every service gets FORCE_COLOR=1. */
+    color: boolean;
     interrupt: (why: string) => void;
     reload: boolean;
   },
@@ -100,7 +106,7 @@ async function supervise(
 ): Promise<number> {
   const { config, env, store, allocation, only } = input;
   const { lease } = allocation;
-  const plain = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), useColor(io.stdout, io.env));
+  const plain = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), input.color);
   let supervisor: Supervisor;
   try {
     supervisor = new Supervisor({
@@ -110,6 +116,7 @@ async function supervise(
       store,
       only,
       vars: io.env,
+      color: input.color,
       output: (service, _stream, lines) => {
         const more = view.lines(service, lines);
         if (!more) io.stdout.once?.('drain', () => supervisor.resumeOutput());
@@ -121,7 +128,7 @@ async function supervise(
     await store.release(lease.id);
     throw error;
   }
-  const view: UpView = input.tui ? dashboardView(io, supervisor, input.interrupt) : plainView(plain);
+  const view: UpView = input.tui ? dashboardView(supervisor, input.interrupt, input.color) : plainView(plain);
 
   const ports = servicePortsSummary(lease);
   view.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — ${input.tui ? 'q' : 'Ctrl-C'} stops it`);
@@ -164,14 +171,14 @@ function plainView(output: PrefixedOutput): UpView {
  * (and the log pane), not to the screen; q stops the stack with its progress in the status
  * line, a second q (or Ctrl-C) kills it. The terminal is restored when berth ends.
  */
-function dashboardView(io: CliIo, supervisor: Supervisor, interrupt: (why: string) => void): UpView {
+function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void, color: boolean): UpView {
   const control = new LocalControl(supervisor);
   let dashboard: Dashboard | undefined;
   const model = new TopModel(async () => [{ lease: supervisor.lease, control }], () => dashboard?.render());
   dashboard = new Dashboard({
     model,
     mode: 'up',
-    color: useColor({ write: () => true, isTTY: true }, io.env),
+    color,
     title: `berth ${leaseLabel(supervisor.lease)}`,
     onQuit: () => interrupt('q'),
   });
