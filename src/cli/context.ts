@@ -36,7 +36,7 @@ export function parseInstance(value: string | undefined): number | undefined {
  * `--instance`, a usage error lists them.
  */
 export async function findInstanceLease(store: FileLeaseStore, config: BerthConfig, env: string, instance: number | undefined): Promise<LeaseView> {
-  const candidates = (await store.list()).filter((lease) => !lease.stale && lease.root === config.root && lease.env === env);
+  const candidates = (await store.list()).filter((lease) => !lease.stale && !lease.invalid && lease.root === config.root && lease.env === env);
   const chosen = instance === undefined ? candidates : candidates.filter((lease) => lease.instance === instance);
   if (chosen.length === 1) return chosen[0] as LeaseView;
   if (chosen.length === 0) {

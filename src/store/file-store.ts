@@ -41,7 +41,7 @@ export class FileLeaseStore implements LeaseStore {
 
   async snapshot(): Promise<ClaimView> {
     let read = this.#guard(() => readRegistry(this.registryFile));
-    if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false };
+    if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false, repairs: [] };
     const { registry } = read;
     const alive = this.#liveness(registry.leases);
     return {
@@ -153,8 +153,10 @@ export class FileLeaseStore implements LeaseStore {
         const aside = moveAside(this.registryFile);
         this.#warn(`${this.registryFile} was not a valid registry; moved it to ${aside} and started a new one (running supervisors re-register their leases)`);
       }
+      const repaired = !read.corrupt && read.repairs.length > 0;
+      if (repaired) this.#warn(`${this.registryFile}: ${read.repairs.join('; ')}`);
       const result = fn(read.registry);
-      if (result.write || read.corrupt) writeRegistry(this.registryFile, read.registry);
+      if (result.write || read.corrupt || repaired) writeRegistry(this.registryFile, read.registry);
       return result.value;
     }).catch((error: unknown) => {
       throw this.#storeError(error);

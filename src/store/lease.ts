@@ -22,6 +22,11 @@ export interface Lease {
   socket?: string;
   /** The supervisor's service runs (process group, leader's start time, run marker, stop settings), to reap leftovers. */
   groups?: LeaseGroup[];
+  /**
+   * Set on a lease the registry holds but that is not one (wrong types, missing owner…): why.
+   * Its ports (whatever can be read of them) stay taken and it is never stale, until `berth release`.
+   */
+  invalid?: string;
 }
 
 export interface LeaseBlock {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { BerthError } from '../errors.js';
 import type { Lease } from './lease.js';
+import { parseLease, salvagePorts, StickySchema } from './registry-schema.js';
 
 /**
  * The JSON file behind the file store. Reads and writes are synchronous on purpose: they run
@@ -22,15 +24,25 @@ export function emptyRegistry(): Registry {
   return { version: REGISTRY_VERSION, leases: [], sticky: {} };
 }
 
-export type ReadResult = { registry: Registry; corrupt: false } | { registry: Registry; corrupt: true; text: string };
+export type ReadResult =
+  /** `repairs`: what was wrong at the top level and has been put right in `registry` (to write back). */
+  | { registry: Registry; corrupt: false; repairs: string[] }
+  | { registry: Registry; corrupt: true; text: string };
 
-/** Reads the registry; a file that is not one (bad JSON, wrong shape) comes back as `corrupt`. */
+/** What an unreadable lease was in the file: written back as it was, until released. */
+const rawOf = new WeakMap<Lease, unknown>();
+
+/**
+ * Reads the registry. A file that is not one (bad JSON, no list of leases) comes back as
+ * `corrupt`; a wrong-typed `sticky` is repaired; each lease is parsed, and one that does not
+ * parse stands in as an `invalid` lease holding every port that can be read from it.
+ */
 export function readRegistry(file: string): ReadResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registry: emptyRegistry(), corrupt: false };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registry: emptyRegistry(), corrupt: false, repairs: [] };
     throw error;
   }
   let data: unknown;
@@ -39,11 +51,48 @@ export function readRegistry(file: string): ReadResult {
   } catch {
     data = undefined;
   }
-  if (!isRegistry(data)) return { registry: emptyRegistry(), corrupt: true, text };
+  if (!isRegistryShape(data)) return { registry: emptyRegistry(), corrupt: true, text };
   if (data.version > REGISTRY_VERSION) {
     throw new BerthError('REGISTRY_TOO_NEW', `${file} was written by a newer berth (registry version ${data.version}); upgrade berth`);
   }
-  return { registry: { version: REGISTRY_VERSION, leases: data.leases, sticky: data.sticky ?? {} }, corrupt: false };
+  const repairs: string[] = [];
+  let sticky: Registry['sticky'] = {};
+  if (data.sticky !== undefined) {
+    const parsed = v.safeParse(StickySchema, data.sticky);
+    if (parsed.success) sticky = parsed.output;
+    else repairs.push('its remembered blocks ("sticky") were not a map of ports: forgotten');
+  }
+  const leases = data.leases.map((raw, index) => {
+    const parsed = parseLease(raw);
+    return parsed.ok ? parsed.lease : invalidLease(raw, index, parsed.reason);
+  });
+  return { registry: { version: REGISTRY_VERSION, leases, sticky }, corrupt: false, repairs };
+}
+
+/** A stand-in for an unreadable lease: never stale, holding the ports it seems to hold. */
+function invalidLease(raw: unknown, index: number, reason: string): Lease {
+  const field = (key: string): unknown => (typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined);
+  const text = (key: string, fallback: string) => {
+    const value = field(key);
+    return typeof value === 'string' && value !== '' ? value : fallback;
+  };
+  const instance = field('instance');
+  const lease: Lease = {
+    id: text('id', `invalid-${index + 1}`),
+    project: text('project', '?'),
+    root: text('root', ''),
+    env: text('env', '?'),
+    instance: typeof instance === 'number' && Number.isInteger(instance) && instance > 0 ? instance : 0,
+    ports: null,
+    blocks: [],
+    services: { '?': salvagePorts(raw) },
+    owner: { pid: 0, startTime: 0, host: '' },
+    createdAt: text('createdAt', ''),
+    reserved: true,
+    invalid: reason,
+  };
+  rawOf.set(lease, raw);
+  return lease;
 }
 
 /** Moves a corrupt registry aside as `registry.json.corrupt-<time>`; returns the new name. */
@@ -53,24 +102,11 @@ export function moveAside(file: string): string {
   return aside;
 }
 
-function isRegistry(data: unknown): data is Registry {
-  if (typeof data !== 'object' || data === null) return false;
-  const candidate = data as Partial<Registry>;
-  return typeof candidate.version === 'number' && Array.isArray(candidate.leases) && candidate.leases.every(isLease);
-}
-
-function isLease(value: unknown): value is Lease {
-  if (typeof value !== 'object' || value === null) return false;
-  const lease = value as Partial<Lease>;
-  return (
-    typeof lease.id === 'string' &&
-    typeof lease.env === 'string' &&
-    typeof lease.instance === 'number' &&
-    typeof lease.services === 'object' &&
-    lease.services !== null &&
-    typeof lease.owner === 'object' &&
-    lease.owner !== null
-  );
+/** A registry at the top: a version number and a list of leases (each checked on its own). */
+function isRegistryShape(data: unknown): data is { version: number; leases: unknown[]; sticky?: unknown } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  const candidate = data as { version?: unknown; leases?: unknown };
+  return typeof candidate.version === 'number' && Number.isInteger(candidate.version) && candidate.version >= 1 && Array.isArray(candidate.leases);
 }
 
 /** Writes by temp file + rename, so a reader sees the old registry or the new one, never half. */
@@ -78,6 +114,7 @@ export function writeRegistry(file: string, registry: Registry): void {
   const keys = Object.keys(registry.sticky);
   for (const key of keys.slice(0, Math.max(0, keys.length - STICKY_LIMIT))) delete registry.sticky[key];
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(registry, null, 1)}\n`, { mode: 0o600 });
+  const leases = registry.leases.map((lease) => (rawOf.has(lease) ? rawOf.get(lease) : lease));
+  writeFileSync(temp, `${JSON.stringify({ ...registry, leases }, null, 1)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }
