@@ -10,6 +10,7 @@ import type { Supervisor } from '../../supervisor/supervisor.js';
 import { selectServices } from '../../supervisor/select-services.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { printJson, printLine, table, type CliIo, type OutputStream } from '../io.js';
+import { onceSettled } from '../stack-settled.js';
 
 /** What a detached `berth up` tells the command that started it, once. */
 export interface DetachedReport {
@@ -158,39 +159,12 @@ export function reportWhenSettled(supervisor: Supervisor, readyTimeoutMs: number
   const log = process.env[CHILD_FLAG];
   if (!log || !process.send) return;
   delete process.env[CHILD_FLAG];
-  let sent = false;
-  const send = (failedName?: string) => {
-    if (sent) return;
-    sent = true;
-    clearTimeout(cap);
-    off();
-    const services = supervisor.services();
-    const failed = services.find((service) => service.name === failedName) ?? services.find((service) => service.state === 'failed' || service.state === 'skipped');
-    const report: DetachedReport = {
-      ok: failed === undefined && failedName === undefined,
-      lease: supervisor.lease,
-      log,
-      services,
-      ...(failed ? { failed: { name: failed.name, reason: failed.reason, lines: supervisor.runner(failed.name)?.log.tail(20) ?? [] } } : {}),
-    };
+  onceSettled(supervisor, readyTimeoutMs * 2, (settled) => {
+    const report: DetachedReport = { ok: settled.ok, lease: supervisor.lease, log, services: supervisor.services(), ...(settled.failed ? { failed: settled.failed } : {}) };
     // The parent may be gone (Ctrl-C while it waited): no IPC error may end this berth.
     if (!process.connected) return;
     process.send?.(report, () => {
       if (process.connected) process.disconnect?.();
     });
-  };
-  const check = () => {
-    const services = supervisor.services();
-    const failed = services.find((service) => service.state === 'failed' || service.state === 'skipped');
-    if (failed) return send(failed.name);
-    if (services.every((service) => service.ready || service.state === 'exited')) send();
-  };
-  const off = supervisor.on((event) => {
-    if (event.type === 'state') check();
   });
-  const cap = setTimeout(() => {
-    const late = supervisor.services().find((service) => !service.ready && service.state !== 'exited');
-    send(late?.name);
-  }, readyTimeoutMs * 2);
-  cap.unref();
 }

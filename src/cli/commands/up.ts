@@ -1,6 +1,4 @@
-import path from 'node:path';
 import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
-import { ControlServer } from '../../control/control-server.js';
 import { LocalControl } from '../../control/local-control.js';
 import { EXIT } from '../../errors.js';
 import { allocate, type Allocation } from '../../ports/allocate.js';
@@ -15,6 +13,7 @@ import { loadEnvironment, openStore, parseInstance, parsePins } from '../context
 import { followConfigFile } from '../config-reload.js';
 import { onSignal, type CliIo } from '../io.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
+import { serveControl } from '../serve-control.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
 
 export interface UpOptions {
@@ -192,12 +191,4 @@ function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void,
       shown.destroy();
     },
   };
-}
-
-/** The instance's control socket, recorded in its lease so `ps`, `down` and `logs` find it. */
-async function serveControl(store: FileLeaseStore, supervisor: Supervisor): Promise<ControlServer> {
-  const control = await ControlServer.listen(path.join(store.home, 'sockets', `${supervisor.lease.id}.sock`), supervisor);
-  supervisor.lease.socket = control.socketPath;
-  await store.update(supervisor.lease.id, { socket: control.socketPath });
-  return control;
 }
