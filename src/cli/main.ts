@@ -62,6 +62,20 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .action((env, options) => run(() => upCommand(io, env, options, argv))());
 
   program
+    .command('run')
+    .description('CI mode: start the services, wait until every one is ready, run CMD with their ports in its environment, stop them all; exit with CMD\'s code')
+    .usage('[ENV] [options] -- CMD [ARG...]')
+    .argument('[ENV]', 'environment (default: the only one, or dev)')
+    .argument('[CMD...]', 'the command, after -- (its options are its own)')
+    .addOption(fileOption())
+    .addOption(instanceOption())
+    .option('--only <SERVICES>', 'comma-separated services to run (with what they depend on)')
+    .option('-q, --quiet', "no services' output and no progress on stderr; a failing service's last lines are still shown")
+    .action((env: string | undefined, cmd: string[], options) =>
+      run(async () => (await import('./commands/run.js')).runCommand(io, [...(env === undefined ? [] : [env]), ...cmd], options, argv))(),
+    );
+
+  program
     .command('down')
     .description('stop a running instance of this project gracefully, from any terminal')
     .argument('[ENV]', 'environment')
