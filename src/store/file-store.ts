@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError, EXIT } from '../errors.js';
 import { aliveIdentities } from '../platform/identity.js';
 import { lockApi, withFileLock } from './file-lock.js';
+import { LeaseMirror } from './lease-mirror.js';
 import { leasePorts, stickyKey, type Lease, type LeaseView } from './lease.js';
 import type { ClaimView, CommitResult, LeaseStore } from './lease-store.js';
 import { moveAside, readRegistry, writeRegistry, type Registry } from './registry-file.js';
@@ -25,6 +26,7 @@ export class FileLeaseStore implements LeaseStore {
   readonly home: string;
   readonly registryFile: string;
   readonly #lockFile: string;
+  readonly #mirror: LeaseMirror;
   readonly #warn: (message: string) => void;
   /** Liveness of every lease at once: one batched identity check, not one per lease. */
   readonly #liveness: (leases: readonly Lease[]) => boolean[];
@@ -33,6 +35,7 @@ export class FileLeaseStore implements LeaseStore {
     this.home = options.home;
     this.registryFile = path.join(options.home, 'registry.json');
     this.#lockFile = path.join(options.home, 'registry.lock');
+    this.#mirror = new LeaseMirror(options.home);
     this.#warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'BERTH_REGISTRY' }));
     const isAlive = options.isAlive;
     this.#liveness = isAlive ? (leases) => leases.map((lease) => isAlive(lease)) : defaultLiveness;
@@ -41,7 +44,7 @@ export class FileLeaseStore implements LeaseStore {
 
   async snapshot(): Promise<ClaimView> {
     let read = this.#guard(() => readRegistry(this.registryFile));
-    if (read.corrupt) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false, repairs: [] };
+    if (read.corrupt || (read.missing && this.#mirrored())) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false, repairs: [] };
     const { registry } = read;
     const alive = this.#liveness(registry.leases);
     return {
@@ -133,7 +136,7 @@ export class FileLeaseStore implements LeaseStore {
 
   async #readUnlocked(): Promise<Registry> {
     const read = this.#guard(() => readRegistry(this.registryFile));
-    if (!read.corrupt) return read.registry;
+    if (!read.corrupt && !(read.missing && this.#mirrored())) return read.registry;
     return this.#transaction((registry) => ({ write: false, value: registry }));
   }
 
@@ -149,18 +152,39 @@ export class FileLeaseStore implements LeaseStore {
     this.#guard(() => mkdirSync(this.home, { recursive: true, mode: 0o700 }));
     return withFileLock(this.#lockFile, () => {
       const read = readRegistry(this.registryFile);
+      const lost = read.corrupt || read.missing === true;
       if (read.corrupt) {
         const aside = moveAside(this.registryFile);
-        this.#warn(`${this.registryFile} was not a valid registry; moved it to ${aside} and started a new one (running supervisors re-register their leases)`);
+        this.#warn(`${this.registryFile} was not a valid registry; moved it to ${aside} and started a new one from the leases' own copies`);
       }
+      // Rebuilt in this same locked step: no claim can be given a running instance's ports meanwhile.
+      if (lost) read.registry.leases = this.#mirror.readAll();
       const repaired = !read.corrupt && read.repairs.length > 0;
       if (repaired) this.#warn(`${this.registryFile}: ${read.repairs.join('; ')}`);
+      const before = new Map(read.registry.leases.map((lease) => [lease.id, JSON.stringify(lease)]));
+      const firstUse = !this.#mirrored();
       const result = fn(read.registry);
-      if (result.write || read.corrupt || repaired) writeRegistry(this.registryFile, read.registry);
+      if (result.write || lost || repaired) writeRegistry(this.registryFile, read.registry);
+      if (firstUse) this.#mirror.sync(read.registry.leases);
+      else this.#mirrorChanges(before, read.registry.leases);
       return result.value;
     }).catch((error: unknown) => {
       throw this.#storeError(error);
     });
+  }
+
+  /** Writes the copies of the leases `fn` added or changed, removes those of the leases it dropped. */
+  #mirrorChanges(before: ReadonlyMap<string, string>, after: readonly Lease[]): void {
+    const kept = new Set<string>();
+    for (const lease of after) {
+      kept.add(lease.id);
+      if (before.get(lease.id) !== JSON.stringify(lease)) this.#mirror.write(lease);
+    }
+    for (const id of before.keys()) if (!kept.has(id)) this.#mirror.remove(id);
+  }
+
+  #mirrored(): boolean {
+    return existsSync(this.#mirror.dir);
   }
 
   /** Runs a filesystem step, turning its failure into a BerthError that names BERTH_HOME. */

@@ -26,7 +26,7 @@ export function emptyRegistry(): Registry {
 
 export type ReadResult =
   /** `repairs`: what was wrong at the top level and has been put right in `registry` (to write back). */
-  | { registry: Registry; corrupt: false; repairs: string[] }
+  | { registry: Registry; corrupt: false; repairs: string[]; missing?: boolean }
   | { registry: Registry; corrupt: true; text: string };
 
 /** What an unreadable lease was in the file: written back as it was, until released. */
@@ -42,7 +42,7 @@ export function readRegistry(file: string): ReadResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registry: emptyRegistry(), corrupt: false, repairs: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registry: emptyRegistry(), corrupt: false, repairs: [], missing: true };
     throw error;
   }
   let data: unknown;

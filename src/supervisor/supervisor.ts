@@ -158,13 +158,32 @@ export class Supervisor {
     void runner.restart();
   }
 
+  #registrationProblem: string | null = null;
+
+  /** Says once, loudly, when the lease cannot be put back in the store, and once when it is back. */
+  #registered(result: 'present' | 'restored' | 'conflict' | Error): void {
+    const problem =
+      result === 'conflict'
+        ? `lease ${this.lease.id} is missing from the lease store and another lease now names some of its ports; this instance keeps running and holds them, but other berths cannot see it until that lease is released (berth ports)`
+        : result instanceof Error
+          ? `cannot re-register lease ${this.lease.id}: ${result.message}; this instance keeps running, retrying every 5 s`
+          : null;
+    if (problem !== null && this.#registrationProblem === null) this.#emit({ type: 'note', service: null, message: problem });
+    if (problem === null && this.#registrationProblem !== null) this.#emit({ type: 'note', service: null, message: `lease ${this.lease.id} is registered again` });
+    if (result === 'restored' && this.#registrationProblem === null) this.#emit({ type: 'note', service: null, message: `lease ${this.lease.id} was missing from the lease store: registered it again` });
+    this.#registrationProblem = problem;
+  }
+
   /** Starts every service as soon as what it depends on is ready. */
   start(): void {
     if (this.#stopping || this.#finished) return;
     const reRegister = () => {
       this.#reRegister = backgroundTimeout(this.#clock, () => {
         if (this.#finished) return;
-        void this.#options.store.ensure(this.lease).catch(() => {});
+        void this.#options.store.ensure(this.lease).then(
+          (result) => this.#registered(result),
+          (error: unknown) => this.#registered(error as Error),
+        );
         reRegister();
       }, 5000);
     };
