@@ -141,6 +141,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(fileOption())
     .addOption(instanceOption())
     .option('--port <SERVICE=PORT>', 'pin a service\'s first port (repeatable)', collect)
+    .option('--owner <PID>', 'tie the reservation to this process: it is given back (stale) once PID is gone')
     .option('--json', 'print the lease as JSON')
     .action((env, options) => run(() => reserveCommand(io, env, options))());
 

@@ -19,8 +19,11 @@ export interface AllocateOptions {
   pins?: Readonly<Record<string, number>> | undefined;
   /** Default: this process. */
   owner?: LeaseOwner;
-  /** A reservation (`berth reserve`): no supervisor, never stale. */
-  reserved?: boolean;
+  /**
+   * A reservation (`berth reserve`): no supervisor, never stale; `'owner'` ties it to `owner`
+   * (`berth reserve --owner PID`): stale once that process is gone.
+   */
+  reserved?: boolean | 'owner';
   /** Keep the probe sockets bound until the caller releases them (default true). */
   hold?: boolean;
   probe?: Probe;
@@ -127,6 +130,7 @@ async function planLease(input: {
     owner: input.owner,
     createdAt: new Date().toISOString(),
     ...(options.reserved ? { reserved: true } : {}),
+    ...(options.reserved === 'owner' ? { ownerTied: true } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ export interface FileStoreOptions {
   home: string;
   /** Where warnings go (a registry moved aside). Default: process.emitWarning. */
   warn?: (message: string) => void;
-  /** Whether a lease's owner lives; default: reservations always, the others' owners in one batched check. */
+  /** Whether a lease's owner lives; default: untied reservations always, the others' owners in one batched check. */
   isAlive?: (lease: Lease) => boolean;
 }
 
@@ -209,9 +209,12 @@ function lowestFreeInstance(siblings: readonly Lease[]): number {
   return instance;
 }
 
-/** Reservations live until released; every other lease's owner is checked in one batch. */
+/**
+ * Reservations live until released, unless tied to an owner (`reserve --owner PID`); every
+ * other lease's owner is checked, in one batch.
+ */
 function defaultLiveness(leases: readonly Lease[]): boolean[] {
-  const owned = leases.filter((lease) => lease.reserved !== true);
+  const owned = leases.filter((lease) => lease.reserved !== true || lease.ownerTied === true);
   const alive = aliveIdentities(owned.map((lease) => lease.owner));
   const byLease = new Map(owned.map((lease, index) => [lease, alive[index] ?? true]));
   return leases.map((lease) => byLease.get(lease) ?? true);

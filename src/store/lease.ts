@@ -16,8 +16,13 @@ export interface Lease {
   services: Record<string, number[]>;
   owner: LeaseOwner;
   createdAt: string;
-  /** Held by `berth reserve`: no supervisor, never stale, kept until `berth release`. */
+  /** Held by `berth reserve`: no supervisor, never stale (unless `ownerTied`), kept until `berth release`. */
   reserved?: boolean;
+  /**
+   * A reservation tied to its owner (`berth reserve --owner PID`): `owner` is that process, and
+   * the lease goes stale when it dies (or its pid is reused), like a running berth's.
+   */
+  ownerTied?: boolean;
   /** Control socket of the supervisor that owns the lease. */
   socket?: string;
   /** The supervisor's service runs (process group, leader's start time, run marker, stop settings), to reap leftovers. */

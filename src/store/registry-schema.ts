@@ -38,6 +38,7 @@ export const LeaseSchema = v.looseObject({
   owner,
   createdAt: v.string(),
   reserved: v.optional(v.boolean()),
+  ownerTied: v.optional(v.boolean()),
   socket: v.optional(v.string()),
   groups: v.optional(v.array(group)),
   files: v.optional(v.array(v.string())),

@@ -52,7 +52,13 @@ function leaseRow(lease: LeaseView): string[] {
     .filter(([, ports]) => ports.length > 0)
     .map(([name, ports]) => `${name}:${ports.join(',')}`)
     .join(' ');
-  const owner = lease.invalid ? `INVALID (${lease.invalid}); berth release ${lease.id}` : lease.reserved ? 'reserved' : lease.stale ? `pid ${lease.owner.pid} (gone: stale, reclaimed)` : `pid ${lease.owner.pid}`;
+  const owner = lease.invalid
+    ? `INVALID (${lease.invalid}); berth release ${lease.id}`
+    : lease.stale
+      ? `pid ${lease.owner.pid} (gone: stale, reclaimed)`
+      : lease.reserved
+        ? lease.ownerTied ? `reserved for pid ${lease.owner.pid}` : 'reserved'
+        : `pid ${lease.owner.pid}`;
   const blocks = lease.blocks.map((block) => formatBlock(block.ports)).join(' ') || '-';
   return [lease.id, leaseLabel(lease), blocks, services || '-', owner, lease.createdAt.replace('T', ' ').slice(0, 19)];
 }
