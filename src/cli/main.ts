@@ -82,15 +82,17 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(fileOption())
     .addOption(instanceOption())
     .option('--all', 'every running instance of this project (of ENV, if given)')
+    .option('--json', 'one JSON document: { stopped: [{ project, env, instance, exitCode }] }')
     .action((env, options) => run(() => downCommand(io, env, options))());
 
   program
     .command('ps')
     .description('running instances with their services, pids, ports, states and restarts')
+    .argument('[ENV]', 'only the instances of this environment')
     .addOption(fileOption())
     .option('--all', 'every instance on this machine, of every project')
     .option('--json', 'one JSON document: { instances: [...] }')
-    .action((options) => run(() => psCommand(io, options))());
+    .action((env, options) => run(() => psCommand(io, env, options))());
 
   for (const action of ['restart', 'stop', 'start'] as const) {
     const command = program
@@ -114,6 +116,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(instanceOption())
     .option('-f, --follow', 'keep printing new output')
     .option('--tail <N>', 'lines of each service to start with', '100')
+    .option('--json', 'one JSON object per line: { service, stream, line }')
     .action((service, env, options) => run(() => logsCommand(io, service, env, options))());
 
   program
@@ -125,6 +128,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .command('validate')
     .description('check ports.yaml; print every error as FILE:LINE:COL: message')
     .addOption(fileOption())
+    .option('--json', 'one JSON document: { errors: [{ file, line, col, message }], warnings: [...] }')
     .action((options) => run(() => validateCommand(io, options))());
 
   program
@@ -151,6 +155,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .argument('[LEASE|ENV]', 'lease id (or a unique prefix), or an environment')
     .addOption(fileOption())
     .addOption(instanceOption())
+    .option('--json', 'one JSON document: { released: [lease] }')
     .action((target, options) => run(() => releaseCommand(io, target, options))());
 
   program

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { BerthError } from '../errors.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
 import type { InstanceControl } from './instance-control.js';
-import { API, type ErrorBody, type InstanceEvent, type InstanceSnapshot } from './protocol.js';
+import { API, type ErrorBody, type InstanceEvent, type InstanceSnapshot, type LogEntry } from './protocol.js';
 
 /** InstanceControl over a running instance's control socket. */
 export class ControlClient implements InstanceControl {
@@ -37,18 +37,20 @@ export class ControlClient implements InstanceControl {
     return this.#stream(`logs?${query(service, tail)}&follow=1`, write, signal);
   }
 
+  /** `logs` with the service and stream of each line. */
+  async logEntries(service: string | undefined, tail: number): Promise<LogEntry[]> {
+    const body = await this.#json<{ entries: LogEntry[] }>('GET', `logs?${query(service, tail)}&format=json`);
+    return body.entries;
+  }
+
+  /** `followLogs` as entries, until the instance ends or `signal` aborts. */
+  followLogEntries(service: string | undefined, tail: number, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void> {
+    return this.#stream(`logs?${query(service, tail)}&follow=1&format=json`, ndjson(write), signal);
+  }
+
   /** Every change of the instance, a snapshot first. */
   events(onEvent: (event: InstanceEvent) => void, signal?: AbortSignal): Promise<void> {
-    let partial = '';
-    return this.#stream(
-      'events',
-      (text) => {
-        const lines = (partial + text).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) if (line) onEvent(JSON.parse(line) as InstanceEvent);
-      },
-      signal,
-    );
+    return this.#stream('events', ndjson(onEvent), signal);
   }
 
   #json<T>(method: string, path: string, timeoutMs = this.#timeoutMs): Promise<T> {
@@ -111,6 +113,16 @@ function parseAnswer(socketPath: string, status: number | undefined, body: strin
     throw new BerthError(error.code ?? 'FAILED', error.message ?? `status ${status}`);
   }
   return parsed;
+}
+
+/** Text chunks of an ndjson stream → one parsed value per whole line. */
+function ndjson<T>(onValue: (value: T) => void): (text: string) => void {
+  let partial = '';
+  return (text) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line) onValue(JSON.parse(line) as T);
+  };
 }
 
 function query(service: string | undefined, tail: number): string {

@@ -114,6 +114,12 @@ export class ControlServer {
       if (route === 'GET /logs') {
         const service = url.searchParams.get('service') ?? undefined;
         const tail = parseTail(url.searchParams.get('tail'));
+        if (url.searchParams.get('format') === 'json') {
+          if (url.searchParams.get('follow') !== '1') return json(res, 200, { entries: await control.logEntries(service, tail) });
+          await control.logEntries(service, 0); // an unknown service is a 404 before the stream starts
+          const { send, stop } = this.#stream(res, 'application/x-ndjson');
+          return void control.followLogEntries(service, tail, (entry) => send(`${JSON.stringify(entry)}\n`), stop.signal).then(() => res.end());
+        }
         if (url.searchParams.get('follow') !== '1') return json(res, 200, { lines: await control.logs(service, tail) });
         await control.logs(service, 0); // an unknown service is a 404 before the stream starts
         const { send, stop } = this.#stream(res, 'text/plain; charset=utf-8');

@@ -2,7 +2,8 @@ import { BerthError } from '../errors.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
 import type { Supervisor, SupervisorEvent } from '../supervisor/supervisor.js';
 import type { InstanceControl } from './instance-control.js';
-import type { InstanceEvent, InstanceSnapshot } from './protocol.js';
+import { splitLines } from '../supervisor/line-framer.js';
+import type { InstanceEvent, InstanceSnapshot, LogEntry } from './protocol.js';
 
 /** InstanceControl on the Supervisor of this process. */
 export class LocalControl implements InstanceControl {
@@ -46,6 +47,25 @@ export class LocalControl implements InstanceControl {
     });
     const lines = runners.flatMap((runner) => runner.log.tail(tail).map((line) => `${prefix(runner.name)}${line}\n`));
     if (lines.length) write(lines.join(''));
+    return done;
+  }
+
+  /** `logs` as entries: the service and stream of each line, no prefix. */
+  async logEntries(service: string | undefined, tail: number): Promise<LogEntry[]> {
+    const { runners } = this.#logSources(service);
+    return runners.flatMap((runner) => runner.log.entries(tail).map(({ stream, line }) => ({ service: runner.name, stream, line })));
+  }
+
+  /** `followLogs` as entries: the tail, then each new line, until the instance ends or `signal` aborts. */
+  followLogEntries(service: string | undefined, tail: number, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void> {
+    const { runners } = this.#logSources(service);
+    const names = runners.map((runner) => runner.name);
+    const done = this.#until(signal, (event) => {
+      if (event.type === 'output' && names.includes(event.service)) {
+        for (const line of splitLines(event.lines)) write({ service: event.service, stream: event.stream, line });
+      }
+    });
+    for (const runner of runners) for (const { stream, line } of runner.log.entries(tail)) write({ service: runner.name, stream, line });
     return done;
   }
 

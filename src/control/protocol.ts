@@ -6,6 +6,7 @@ import type { ServiceSnapshot } from '../supervisor/service-state.js';
  *   GET  /v1/instance                      → InstanceSnapshot
  *   GET  /v1/logs?service=S&tail=N         → { lines: string[] } (all services, prefixed, without S)
  *   GET  /v1/logs?...&follow=1             → text/plain stream: the tail, then new lines as written
+ *   GET  /v1/logs?...&format=json          → { entries: LogEntry[] } (with follow=1: ndjson of LogEntry)
  *   GET  /v1/events                        → application/x-ndjson: a snapshot first, then every change
  *   POST /v1/down                          → 202; the instance stops gracefully
  *   POST /v1/services/S/{stop,start,restart} → ServiceSnapshot once done
@@ -26,6 +27,13 @@ export type InstanceEvent =
   | { type: 'state'; service: ServiceSnapshot }
   | { type: 'note'; service: string | null; message: string }
   | { type: 'ended'; exitCode: number };
+
+/** One line of a service's output, as `logs --json` gives it. */
+export interface LogEntry {
+  service: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
 
 export interface ErrorBody {
   code: string;

@@ -210,7 +210,7 @@ export class ServiceRunner {
       root: this.#hooks.root,
       processes: this.#hooks.processes,
       sink: (stream, lines) => {
-        this.log.add(lines);
+        this.log.add(lines, stream);
         return this.#hooks.output(this.name, stream, lines);
       },
     });

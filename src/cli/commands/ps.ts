@@ -1,18 +1,26 @@
+import { checkConfigFile } from '../../config/load-config.js';
+import { selectEnvironment } from '../../config/select-environment.js';
+import type { BerthConfig } from '../../config/types.js';
 import { EXIT } from '../../errors.js';
 import { formatBlock, leaseLabel } from '../../store/lease.js';
 import type { ServiceSnapshot } from '../../supervisor/service-state.js';
 import { listInstances, type Instance } from '../instances.js';
 import { printJson, printLine, table, type CliIo } from '../io.js';
 
-/** `berth ps [--json] [--all]`: running instances with their services, pids, ports and states. */
-export async function psCommand(io: CliIo, options: { all?: boolean; json?: boolean; file?: string }): Promise<number> {
-  const instances = await listInstances(io, options);
+/**
+ * `berth ps [ENV] [--json] [--all]`: running instances with their services, pids, ports and
+ * states — of this project, or of every project with `--all`; of ENV only when it is given.
+ */
+export async function psCommand(io: CliIo, envName: string | undefined, options: { all?: boolean; json?: boolean; file?: string }): Promise<number> {
+  if (envName !== undefined && !options.all) checkEnvironmentName(io, options.file, envName);
+  const instances = (await listInstances(io, options)).filter((instance) => envName === undefined || instance.lease.env === envName);
   if (options.json) {
     printJson(io, { instances: instances.map(toJson) });
     return EXIT.ok;
   }
   if (instances.length === 0) {
-    printLine(io.stdout, options.all ? 'no instances running' : 'no instances of this project running (--all for every project)');
+    const of = envName === undefined ? '' : ` of ${envName}`;
+    printLine(io.stdout, options.all ? `no instances${of} running` : `no instances${of} of this project running (--all for every project)`);
     return EXIT.ok;
   }
   for (const instance of instances) {
@@ -25,6 +33,21 @@ export async function psCommand(io: CliIo, options: { all?: boolean; json?: bool
     for (const line of table(rows)) printLine(io.stdout, line);
   }
   return EXIT.ok;
+}
+
+/**
+ * An ENV that this project's ports.yaml does not have is a usage error listing the ones it has.
+ * A ports.yaml that does not validate (being edited while its stack runs) lists nothing: ps
+ * still shows the instances, filtered by the name as given.
+ */
+function checkEnvironmentName(io: CliIo, file: string | undefined, envName: string): void {
+  let config: BerthConfig | null = null;
+  try {
+    config = checkConfigFile({ file, cwd: io.cwd, vars: io.env, ephemeral: null }).config;
+  } catch {
+    return; // no ports.yaml: listInstances says so
+  }
+  if (config) selectEnvironment(config, envName);
 }
 
 function serviceRow(service: ServiceSnapshot): string[] {

@@ -1,10 +1,10 @@
 import { BerthError, EXIT, UsageError } from '../../errors.js';
 import { leaseLabel, type LeaseView } from '../../store/lease.js';
 import { findInstanceLease, loadEnvironment, openStore, parseInstance } from '../context.js';
-import { printLine, type CliIo } from '../io.js';
+import { printJson, printLine, type CliIo } from '../io.js';
 
-/** `berth release LEASE|ENV [--instance N]`: give a reserved (or stale) block back. */
-export async function releaseCommand(io: CliIo, target: string | undefined, options: { file?: string; instance?: string }): Promise<number> {
+/** `berth release LEASE|ENV [--instance N] [--json]`: give a reserved (or stale) block back. */
+export async function releaseCommand(io: CliIo, target: string | undefined, options: { file?: string; instance?: string; json?: boolean }): Promise<number> {
   const store = openStore(io);
   const leases = await store.list();
   let lease: LeaseView | undefined;
@@ -24,7 +24,8 @@ export async function releaseCommand(io: CliIo, target: string | undefined, opti
       { exitCode: EXIT.failed },
     );
   }
-  await store.release(lease.id);
-  printLine(io.stdout, `released ${leaseLabel(lease)} (lease ${lease.id})`);
+  const released = await store.release(lease.id);
+  if (options.json) printJson(io, { released: released ? [released] : [] });
+  else printLine(io.stdout, `released ${leaseLabel(lease)} (lease ${lease.id})`);
   return EXIT.ok;
 }

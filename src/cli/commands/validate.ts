@@ -1,11 +1,20 @@
 import path from 'node:path';
 import { checkConfigFile } from '../../config/load-config.js';
-import { EXIT, formatIssue } from '../../errors.js';
+import { BerthError, EXIT, formatIssue, type ConfigIssue } from '../../errors.js';
 import { readEphemeralRange } from '../../platform/ephemeral.js';
-import { printLine, type CliIo } from '../io.js';
+import { printJson, printLine, type CliIo } from '../io.js';
 
-/** `berth validate [-f FILE]`: every error and warning, exit 0 or 2. */
-export async function validateCommand(io: CliIo, options: { file?: string }): Promise<number> {
+/** One problem as `validate --json` lists it; line and col are null when it is not at a place in the file (no such file). */
+interface JsonIssue {
+  file: string;
+  line: number | null;
+  col: number | null;
+  message: string;
+}
+
+/** `berth validate [-f FILE] [--json]`: every error and warning, exit 0 or 2. */
+export async function validateCommand(io: CliIo, options: { file?: string; json?: boolean }): Promise<number> {
+  if (options.json) return validateJson(io, options.file);
   const result = checkConfigFile({ file: options.file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });
   const relative = path.relative(io.cwd, result.file);
   const shown = relative && !relative.startsWith('..') ? relative : result.file;
@@ -21,4 +30,25 @@ export async function validateCommand(io: CliIo, options: { file?: string }): Pr
   });
   printLine(io.stdout, `${shown}: ok — project ${result.config.project}; ${envs.join(', ')}`);
   return EXIT.ok;
+}
+
+/** `--json`: `{ errors, warnings }` on stdout, whatever went wrong (a missing file is one error). */
+function validateJson(io: CliIo, file: string | undefined): number {
+  let issues: ConfigIssue[];
+  let valid: boolean;
+  try {
+    const result = checkConfigFile({ file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });
+    issues = result.issues;
+    valid = result.config !== null;
+  } catch (error) {
+    if (!(error instanceof BerthError) || error.exitCode !== EXIT.usage) throw error;
+    printJson(io, { errors: [{ file: file ?? 'ports.yaml', line: null, col: null, message: error.message }], warnings: [] });
+    return EXIT.usage;
+  }
+  const shape = ({ file, line, col, message }: ConfigIssue): JsonIssue => ({ file, line, col, message });
+  printJson(io, {
+    errors: issues.filter((issue) => issue.severity === 'error').map(shape),
+    warnings: issues.filter((issue) => issue.severity === 'warning').map(shape),
+  });
+  return valid ? EXIT.ok : EXIT.usage;
 }
