@@ -180,6 +180,19 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .option('--json', 'one JSON document: { reclaimed }')
     .action((options) => run(() => gcCommand(io, options))());
 
+  program
+    .command('completion')
+    .description('print a shell completion script, e.g. source <(berth completion bash)')
+    .addArgument(program.createArgument('<SHELL>', 'shell').choices(['bash', 'zsh', 'fish']))
+    .action((shell) => run(async () => (await import('./commands/completion.js')).completionCommand(io, shell))());
+
+  program
+    .command('complete', { hidden: true }) // what the completion scripts call: berth complete -- WORDS...
+    .argument('[WORDS...]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .action((words: string[]) => run(async () => (await import('./commands/completion.js')).completeCommand(io, program, words))());
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;
