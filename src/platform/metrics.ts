@@ -27,9 +27,9 @@ export function groupTotalsReader(): GroupTotalsReader {
  * Linux, one `ps -A` elsewhere), summing every member's CPU time and resident memory. CPU is the
  * share of one core since the previous sample of that group (0 on its first sample).
  *
- * Not pidusage: it takes pids, not groups (a group's members would need a `ps` of their own
- * first, so two calls per tick instead of one), and it keeps its own per-pid history that
- * cannot sum a tree whose members come and go.
+ * Not pidusage: it takes pids, not groups, so a group's members would need a table read of their
+ * own first (two reads per tick instead of one), and its per-pid history cannot sum a tree whose
+ * members come and go (measured in README, "Why not execa, get-port, pidusage").
  */
 export class GroupMetrics {
   readonly #read: GroupTotalsReader;

@@ -17,8 +17,8 @@ export interface SpawnedService {
 /**
  * `child_process.spawn` with `detached` (its own session and process group, so the whole tree
  * can be signalled), no stdin, output as pipes that berth frames itself, and the project's
- * node_modules/.bin on PATH as npm scripts have it. (execa adds ~0.5 ms per spawn and ~60 ms to
- * load for option handling berth does not use: berth stops process groups itself.)
+ * node_modules/.bin on PATH as npm scripts have it. Not execa: it signals the child, not its group,
+ * and costs ~1 ms of CPU per spawn and ~70 ms to load (README, "Why not execa, get-port, pidusage").
  *
  * With `user:` / `group:` naming someone else than berth, the service runs as that user with its
  * supplementary groups, and HOME, USER and LOGNAME of that user unless its env sets them. On Linux
