@@ -1,11 +1,12 @@
 /**
- * `${...}` references in cmd, env values and env_file paths:
+ * `${...}` references in cmd, env values, write_env and templates paths, and template content:
  *   ${api.port} ${api.ports.ws} ${self.port} ${self.ports.NAME}
  *   ${instance} ${env} ${project} ${VAR} ${VAR:-default}
  * `$${` is a literal `${`.
  */
 
-export type TemplatePart = { text: string } | { ref: string };
+/** A reference's `at` is the offset of its `${` in the template. */
+export type TemplatePart = { text: string } | { ref: string; at: number };
 
 export interface InterpolationContext {
   project: string;
@@ -27,6 +28,12 @@ export interface ServicePorts {
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
+  /** Offset in the template of the `${` at fault, when known. */
+  readonly at: number | null;
+  constructor(message: string, at: number | null = null) {
+    super(message);
+    this.at = at;
+  }
 }
 
 export function parseTemplate(template: string): TemplatePart[] {
@@ -39,10 +46,10 @@ export function parseTemplate(template: string): TemplatePart[] {
       i += 3;
     } else if (template.startsWith('${', i)) {
       const end = template.indexOf('}', i + 2);
-      if (end === -1) throw new TemplateError(`unclosed "\${" in ${JSON.stringify(template)}`);
+      if (end === -1) throw new TemplateError(`unclosed "\${" in ${JSON.stringify(template.length > 80 ? `${template.slice(i, i + 40)}…` : template)}`, i);
       if (text) parts.push({ text });
       text = '';
-      parts.push({ ref: template.slice(i + 2, end).trim() });
+      parts.push({ ref: template.slice(i + 2, end).trim(), at: i });
       i = end + 1;
     } else {
       text += template[i];
@@ -105,19 +112,24 @@ export function interpolate(template: string, ctx: InterpolationContext): string
 
 /** Every error in a template, without stopping at the first. */
 export function checkTemplate(template: string, ctx: InterpolationContext): string[] {
+  return templateProblems(template, ctx).map((problem) => problem.message);
+}
+
+/** Every error in a template with the offset of its `${`, without stopping at the first. */
+export function templateProblems(template: string, ctx: InterpolationContext): { message: string; at: number }[] {
   let parts: TemplatePart[];
   try {
     parts = parseTemplate(template);
   } catch (error) {
-    return [(error as Error).message];
+    return [{ message: (error as Error).message, at: (error as TemplateError).at ?? 0 }];
   }
-  const errors: string[] = [];
+  const errors: { message: string; at: number }[] = [];
   for (const part of parts) {
     if (!('ref' in part)) continue;
     try {
       resolveReference(part.ref, ctx);
     } catch (error) {
-      errors.push((error as Error).message);
+      errors.push({ message: (error as Error).message, at: part.at });
     }
   }
   return errors;

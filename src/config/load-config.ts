@@ -38,6 +38,7 @@ export function checkConfigFile(options: LoadOptions = {}): ValidationResult & {
     root: path.dirname(file),
     vars: options.vars ?? process.env,
     ephemeral: options.ephemeral ?? null,
+    readFile: (name) => readFileSync(name, 'utf8'),
   });
   if (result.config) result.config.file = file;
   return { ...result, file };

@@ -81,7 +81,22 @@ export const ServiceSchema = v.strictObject({
       'env must be a mapping of NAME: value',
     ),
   ),
-  env_file: v.optional(v.string('env_file must be a path')),
+  env_file: v.optional(
+    v.union([v.string(), v.array(v.string('each env_file must be a path'))], 'env_file must be a path or a list of paths'),
+  ),
+  write_env: v.optional(v.pipe(v.string('write_env must be a path'), v.nonEmpty('write_env is empty: give a path, like .env.dev${instance}.local'))),
+  templates: v.optional(
+    v.array(
+      v.strictObject(
+        {
+          from: v.pipe(v.string('templates[].from must be a path'), v.nonEmpty('templates[].from is empty')),
+          to: v.pipe(v.string('templates[].to must be a path'), v.nonEmpty('templates[].to is empty')),
+        },
+        'each template is { from: PATH, to: PATH }',
+      ),
+      'templates must be a list of { from: PATH, to: PATH }',
+    ),
+  ),
   ready: v.optional(
     v.union(
       [
@@ -142,4 +157,5 @@ export const KNOWN_KEYS = {
   environment: Object.keys(EnvironmentSchema.entries),
   service: Object.keys(ServiceSchema.entries),
   ready: ['http', 'log', 'exec'],
+  template: ['from', 'to'],
 };

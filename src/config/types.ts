@@ -47,8 +47,12 @@ export interface ServiceConfig {
   portNames: string[] | null;
   /** Value templates. */
   env: Record<string, string>;
-  /** Path template relative to the root, or null. */
-  envFile: string | null;
+  /** `env_file:` read into the environment, in order (later files win); absolute paths. */
+  envFiles: string[];
+  /** `write_env:` path template (relative to cwd), or null: a dotenv file berth writes before start. */
+  writeEnv: string | null;
+  /** `templates:` rendered before start: `from` absolute, `to` a path template relative to cwd. */
+  templates: TemplateFile[];
   ready: ReadyCheck;
   readyTimeoutMs: number;
   dependsOn: string[];
@@ -62,6 +66,13 @@ export interface ServiceConfig {
   watchDebounceMs: number;
   /** The service's own ranges (a block of its own), or null to share the environment's block. */
   ranges: PortRange[] | null;
+}
+
+export interface TemplateFile {
+  /** Absolute path of the template. */
+  from: string;
+  /** Path template of the output, relative to the service's cwd. */
+  to: string;
 }
 
 export const DEFAULTS = {

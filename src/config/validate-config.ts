@@ -11,6 +11,7 @@ import { normalizeNamedRanges, resolveRangeRefs } from './validators/ranges.js';
 import { checkReferences } from './validators/references.js';
 import { entriesOf, isRecord, type Raw, type Report } from './validators/report.js';
 import { normalizeService } from './validators/service.js';
+import { checkServiceFiles, type ConfigFiles } from './validators/service-files.js';
 import type { Path, YamlSource } from './yaml-source.js';
 
 export interface ValidateOptions {
@@ -20,6 +21,8 @@ export interface ValidateOptions {
   vars: Readonly<Record<string, string | undefined>>;
   /** The kernel's ephemeral port range, to warn about ranges inside it. */
   ephemeral?: { first: number; last: number } | null;
+  /** Reads the files services name (env_file, templates) to check them; left out: not checked. */
+  readFile?: (file: string) => string;
 }
 
 export interface ValidationResult {
@@ -50,7 +53,10 @@ export function validateConfig(source: YamlSource, options: ValidateOptions): Va
     for (const translated of translateIssue(issue)) report(translated.path, translated.message, { key: translated.key });
   }
 
-  const config = normalizeConfig(data, options, report);
+  const files: ConfigFiles | null = options.readFile
+    ? { read: options.readFile, display: (file) => path.join(path.dirname(source.displayName), path.relative(options.root, file)) }
+    : null;
+  const config = normalizeConfig(data, options, report, files, (issue) => issues.push(issue));
   return finish(config, issues);
 }
 
@@ -69,7 +75,7 @@ function finish(config: BerthConfig | null, all: ConfigIssue[]): ValidationResul
   return { config: errors ? null : config, issues };
 }
 
-function normalizeConfig(data: Raw, options: ValidateOptions, report: Report): BerthConfig {
+function normalizeConfig(data: Raw, options: ValidateOptions, report: Report, files: ConfigFiles | null, reportIn: (issue: ConfigIssue) => void): BerthConfig {
   const folderName = path.basename(options.root).replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[-_]+/, '') || 'berth';
   const project = typeof data.project === 'string' && NAME_PATTERN.test(data.project) ? data.project : folderName;
   const namedRanges = normalizeNamedRanges(data.ranges, report);
@@ -99,6 +105,7 @@ function normalizeConfig(data: Raw, options: ValidateOptions, report: Report): B
     const rawServices = isRecord(rawEnv.services) ? rawEnv.services : {};
     const cmdIsList = (name: string) => isRecord(rawServices[name]) && Array.isArray((rawServices[name] as Raw).cmd);
     checkReferences(env, at, { project, vars: options.vars, cmdIsList }, report);
+    if (files) checkServiceFiles(env, at, { project, vars: options.vars, rawServices, files }, report, reportIn);
     checkCapacity(env, at, report);
     environments.set(envName, env);
   }
@@ -189,6 +196,7 @@ function knownKeysAt(at: Path): string[] {
   if (at[0] === 'environments' && at.length === 2) return KNOWN_KEYS.environment;
   if (at[0] === 'environments' && at[2] === 'services' && at.length === 4) return KNOWN_KEYS.service;
   if (at[at.length - 1] === 'ready') return KNOWN_KEYS.ready;
+  if (at[at.length - 2] === 'templates') return KNOWN_KEYS.template;
   return [];
 }
 

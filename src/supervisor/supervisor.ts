@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { BerthConfig, EnvironmentConfig, ServiceConfig } from '../config/types.js';
 import { BerthError } from '../errors.js';
 import type { Allocation } from '../ports/allocate.js';
@@ -10,12 +8,15 @@ import { readProcess } from '../platform/identity.js';
 import { backgroundTimeout, systemClock, type Clock } from './clock.js';
 import { FileWatch } from './file-watch.js';
 import { diffServices } from './service-diff.js';
-import { buildLaunch, envFileContent, envFilePath, type InstanceContext } from './service-env.js';
+import { berthHome } from '../store/berth-home.js';
+import { WrittenRecords } from '../store/written-record.js';
+import { buildLaunch, filesToWrite, type InstanceContext } from './service-env.js';
 import { selectServices } from './select-services.js';
 import { ServiceRunner } from './service-runner.js';
 import type { ServiceSnapshot } from './service-state.js';
 import { spawnProcess, type SpawnService } from './spawn-process.js';
 import { Watchdog } from './watchdog.js';
+import { WrittenFiles, type FileToWrite } from './written-files.js';
 
 export interface SupervisorOptions {
   config: BerthConfig;
@@ -37,6 +38,11 @@ export interface SupervisorOptions {
   spawn?: SpawnService;
   /** Start the watchdog that kills every service group if this process dies (default true). */
   watchdog?: boolean;
+  /**
+   * Where the records of the files berth writes (write_env, templates) are kept; default: the
+   * store's home when it has one, else $BERTH_HOME.
+   */
+  filesHome?: string;
 }
 
 export type SupervisorEvent =
@@ -69,17 +75,36 @@ export class Supervisor {
   #finished = false;
   #reRegister: unknown = null;
   readonly #watches: FileWatch[] = [];
+  readonly #files: WrittenFiles;
 
+  /**
+   * Builds every service's launch (reading its env_file) and writes the files berth writes for
+   * them (write_env, templates). Throws — exit 2, nothing started, nothing written — when one
+   * of those files is missing, is not berth's, or is written by another running instance; the
+   * caller still holds the lease and gives it back.
+   */
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.lease = options.allocation.lease;
     this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     const selected = selectServices(options.env, options.only);
+    const home = options.filesHome ?? storeHome(options.store) ?? berthHome(options.vars ?? process.env);
+    this.#files = new WrittenFiles(new WrittenRecords(home), this.lease);
     this.#watchdog = options.watchdog === false ? null : Watchdog.start();
-    for (const service of options.env.services) {
-      if (selected.has(service.name)) this.#runners.set(service.name, this.#createRunner(service));
+    try {
+      for (const service of options.env.services) {
+        if (selected.has(service.name)) this.#runners.set(service.name, this.#createRunner(service));
+      }
+      this.#writeFiles();
+    } catch (error) {
+      this.#watchdog?.close();
+      throw error;
     }
-    this.#writeEnvFiles();
+  }
+
+  /** The files this instance wrote (write_env, templates' outputs), absolute. */
+  writtenFiles(): string[] {
+    return this.#files.paths();
   }
 
   /** What every service's launch is built from; one per instance, so its port variables are computed once. */
@@ -248,9 +273,20 @@ export class Supervisor {
       this.#runners.set(name, runner);
       this.#emit({ type: 'note', service: name, message: 'changed in ports.yaml: restarting' });
     }
+    // Files first (siblings' new ports), then the starts: a file berth may not write keeps the new runs from starting.
+    let refused: string | null = null;
+    try {
+      this.#writeFiles();
+    } catch (error) {
+      refused = (error as Error).message;
+      this.#emit({ type: 'note', service: null, message: refused });
+    }
     // Started once every runner is in place, so each waits for its current dependencies.
-    for (const name of [...added, ...changed]) void this.#startWhenReady(this.#runners.get(name) as ServiceRunner);
-    this.#writeEnvFiles();
+    for (const name of [...added, ...changed]) {
+      const runner = this.#runners.get(name) as ServiceRunner;
+      if (refused !== null) runner.skip(`not started: ${refused}`);
+      else void this.#startWhenReady(runner);
+    }
     if (added.length + changed.length + removed.length > 0 && this.#watches.length + env.services.filter((service) => service.watch.length > 0).length > 0) {
       await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
       await this.watchFiles();
@@ -339,6 +375,7 @@ export class Supervisor {
     this.#clock.clearTimeout(this.#reRegister);
     this.#clock.clearTimeout(this.#groupsTimer);
     await Promise.all(this.#watches.splice(0).map((watch) => watch.close()));
+    for (const message of this.#files.removeAll()) this.#emit({ type: 'note', service: null, message });
     await this.#options.allocation.holds.release();
     await this.#options.store.release(this.lease.id).catch((error: unknown) => {
       this.#emit({ type: 'note', service: null, message: `could not release lease ${this.lease.id}: ${(error as Error).message}` });
@@ -379,18 +416,22 @@ export class Supervisor {
     }, 100);
   }
 
-  #writeEnvFiles(): void {
+  /** Writes every service's write_env and templates (checked first, all or none); files no service writes any more are removed. */
+  #writeFiles(): void {
     const ctx = this.#context();
-    const content = envFileContent(ctx);
-    for (const runner of this.#runners.values()) {
-      const file = envFilePath(runner.config, ctx);
-      if (file === null) continue;
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, content);
-    }
+    const files: FileToWrite[] = [...this.#runners.values()].flatMap((runner) =>
+      filesToWrite(runner.config, ctx).map((file) => ({ path: file.path, kind: file.kind, content: file.content(), service: runner.name })),
+    );
+    for (const message of this.#files.write(files)) this.#emit({ type: 'note', service: null, message });
   }
 
   #emit(event: SupervisorEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+/** The folder of a store that keeps its leases in files (FileLeaseStore's `home`), else undefined. */
+function storeHome(store: LeaseStore): string | undefined {
+  const home = (store as { home?: unknown }).home;
+  return typeof home === 'string' ? home : undefined;
 }

@@ -161,7 +161,8 @@ environments:
     ]);
     // (a function replacement: in a replacement string, JavaScript reads `$$` as `$`)
     expect(errors(ok.replace('cmd: node server.js', () => 'cmd: "node ${HOME_DIR} ${OPT:-x} $${literal}"'), { HOME_DIR: '/h' })).toEqual([]);
-    expect(errors(ok.replace('cmd: node server.js', 'cmd: node, env_file: "${what}/.env"'))).toEqual([expect.stringMatching(/^8:35: unknown reference \$\{what\}/)]);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: node, write_env: "${what}/.env"'))).toEqual([expect.stringMatching(/^8:36: unknown reference \$\{what\}/)]);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: node, templates: [{ from: a.in, to: "${nope.port}.json" }]'))).toEqual([expect.stringMatching(/^8:55: unknown reference \$\{nope\.port\}/)]);
   });
 
   it('bad durations', () => {

@@ -235,21 +235,22 @@ environments:
     expect(readFileSync(counter, 'utf8')).toBe('3');
   });
 
-  it('--only runs the named services and what they depend on; env_file is written before start', async () => {
+  it('--only runs the named services and what they depend on; write_env is written before start and removed at the end', async () => {
     const { up, cwd } = project(`version: 1
 ranges: { dev: 22120-22129 }
 environments:
   dev:
     services:
       db: { cmd: ${serve} }
-      api: { cmd: ${serve}, depends_on: [db], env_file: "out/.env.\${env}" }
+      api: { cmd: ${serve}, depends_on: [db], write_env: "out/.env.\${env}" }
       web: { cmd: ${serve} }
 `);
     const berth = up('--only', 'api');
     await berth.line(/api ready/);
-    expect(readFileSync(path.join(cwd, 'out', '.env.dev'), 'utf8')).toBe('# Written by berth for proj/dev#1; rewritten at every start.\nDB_PORT=22120\nAPI_PORT=22121\nWEB_PORT=22122\n');
+    expect(readFileSync(path.join(cwd, 'out', '.env.dev'), 'utf8')).toBe('# written by berth for proj/dev#1 — removed when the instance stops; do not edit\nDB_PORT=22120\nAPI_PORT=22121\nWEB_PORT=22122\n');
     berth.child.kill('SIGINT');
     await berth.exit;
+    expect(existsSync(path.join(cwd, 'out', '.env.dev'))).toBe(false);
     expect(berth.lines.some((line) => line.startsWith('web '))).toBe(false);
   });
 });

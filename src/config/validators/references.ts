@@ -3,18 +3,23 @@ import type { EnvironmentConfig } from '../types.js';
 import type { Path } from '../yaml-source.js';
 import type { Report } from './report.js';
 
-/** Every `${...}` in cmd, env values, env_file and ready.exec resolves, with placeholder port numbers. */
+/** The context references are checked in: instance 1, each service's ports numbered from 1. */
+export function placeholderContext(env: EnvironmentConfig, service: string, project: string, vars: Readonly<Record<string, string | undefined>>): InterpolationContext {
+  const services = new Map<string, ServicePorts>(
+    env.services.map((candidate) => [candidate.name, { ports: Array.from({ length: candidate.portCount }, (_, i) => 1 + i), names: candidate.portNames }]),
+  );
+  return { project, env: env.name, instance: 1, self: service, services, vars };
+}
+
+/** Every `${...}` in cmd, env values, write_env, templates' `to` and ready.exec resolves, with placeholder port numbers. */
 export function checkReferences(
   env: EnvironmentConfig,
   at: Path,
   context: { project: string; vars: Readonly<Record<string, string | undefined>>; cmdIsList: (service: string) => boolean },
   report: Report,
 ): void {
-  const services = new Map<string, ServicePorts>(
-    env.services.map((service) => [service.name, { ports: Array.from({ length: service.portCount }, (_, i) => 1 + i), names: service.portNames }]),
-  );
   for (const service of env.services) {
-    const ctx: InterpolationContext = { project: context.project, env: env.name, instance: 1, self: service.name, services, vars: context.vars };
+    const ctx = placeholderContext(env, service.name, context.project, context.vars);
     const where = [...at, 'services', service.name];
     const cmdIsList = context.cmdIsList(service.name);
     service.cmd.forEach((word, index) => {
@@ -23,9 +28,12 @@ export function checkReferences(
     for (const [key, value] of Object.entries(service.env)) {
       for (const message of checkTemplate(value, ctx)) report([...where, 'env', key], message);
     }
-    if (service.envFile !== null) {
-      for (const message of checkTemplate(service.envFile, ctx)) report([...where, 'env_file'], message);
+    if (service.writeEnv !== null) {
+      for (const message of checkTemplate(service.writeEnv, ctx)) report([...where, 'write_env'], message);
     }
+    service.templates.forEach((template, index) => {
+      for (const message of checkTemplate(template.to, ctx)) report([...where, 'templates', index, 'to'], message);
+    });
     if (service.ready.kind === 'exec') {
       for (const message of checkTemplate(service.ready.command, ctx)) report([...where, 'ready', 'exec'], message);
     }

@@ -3,7 +3,7 @@ import { parseDuration } from '../duration.js';
 import type { PortRange } from '../port-range.js';
 import { SIGNALS } from '../schema.js';
 import { splitCommand } from '../split-command.js';
-import { DEFAULTS, type ReadyCheck, type RestartPolicy, type ServiceConfig } from '../types.js';
+import { DEFAULTS, type ReadyCheck, type RestartPolicy, type ServiceConfig, type TemplateFile } from '../types.js';
 import type { Path } from '../yaml-source.js';
 import { isRecord, type Raw, type Report } from './report.js';
 import { resolveRangeRefs } from './ranges.js';
@@ -44,19 +44,22 @@ export function normalizeService(
     }
   }
 
+  const cwd = path.resolve(context.root, typeof raw.cwd === 'string' ? raw.cwd : '.');
   const stopSignal = typeof raw.stop_signal === 'string' ? normalizeSignal(raw.stop_signal) : DEFAULTS.stopSignal;
 
   return {
     name,
     cmd,
     shell,
-    cwd: path.resolve(context.root, typeof raw.cwd === 'string' ? raw.cwd : '.'),
+    cwd,
     user: accountOf(raw.user),
     group: accountOf(raw.group),
     portCount,
     portNames,
     env,
-    envFile: typeof raw.env_file === 'string' ? raw.env_file : null,
+    envFiles: (typeof raw.env_file === 'string' ? [raw.env_file] : stringsOf(raw.env_file)).map((file) => path.resolve(context.root, file)),
+    writeEnv: typeof raw.write_env === 'string' && raw.write_env !== '' ? raw.write_env : null,
+    templates: templatesOf(raw.templates, cwd),
     ready,
     readyTimeoutMs: parseDuration(raw.ready_timeout) ?? DEFAULTS.readyTimeoutMs,
     dependsOn: stringsOf(raw.depends_on),
@@ -132,4 +135,12 @@ function accountOf(raw: unknown): string | null {
 
 function stringsOf(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** `templates:` entries with both paths; wrong ones were reported by the schema. */
+function templatesOf(raw: unknown, cwd: string): TemplateFile[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((item): item is { from: string; to: string } => isRecord(item) && typeof item.from === 'string' && item.from !== '' && typeof item.to === 'string' && item.to !== '')
+    .map((item) => ({ from: path.resolve(cwd, item.from), to: item.to }));
 }
