@@ -102,7 +102,7 @@ export class WrittenFiles {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EISDIR') throw new WrittenFileError('FILE_IS_FOLDER', `${what(file)} is a folder`);
-      if (code !== 'ENOENT') throw new WrittenFileError('FILE_UNREADABLE', `${what(file)} exists and cannot be read: ${(error as Error).message}`, error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new WrittenFileError('FILE_UNREADABLE', `${what(file)} exists and cannot be read: ${(error as Error).message}`, error);
     }
     if (current === null) return record;
     const berths = file.kind === 'write_env' ? hasBerthHeader(current) : record !== null && record.sha256 === sha256(current);
