@@ -4,7 +4,7 @@ import { BerthError, EXIT } from '../errors.js';
 import { aliveIdentities } from '../platform/identity.js';
 import { lockApi, withFileLock } from './file-lock.js';
 import { LeaseMirror } from './lease-mirror.js';
-import { leasePorts, stickyKey, type Lease, type LeaseView } from './lease.js';
+import { leaseLabel, leasePorts, stickyKey, type Lease, type LeaseView, type Leftover } from './lease.js';
 import type { ClaimView, CommitResult, LeaseStore } from './lease-store.js';
 import { moveAside, readRegistry, writeRegistry, type Registry } from './registry-file.js';
 
@@ -144,7 +144,27 @@ export class FileLeaseStore implements LeaseStore {
     const alive = this.#liveness(registry.leases);
     const stale = registry.leases.filter((_, index) => alive[index] === false);
     if (stale.length > 0) registry.leases = registry.leases.filter((lease) => !stale.includes(lease));
+    // Whoever reclaims, the groups are not forgotten: `berth gc` ends them.
+    const since = new Date().toISOString();
+    for (const lease of stale) {
+      if (lease.groups?.length) (registry.leftovers ??= []).push({ lease: lease.id, label: leaseLabel(lease), since, groups: lease.groups });
+    }
     return stale;
+  }
+
+  async leftovers(): Promise<Leftover[]> {
+    return this.#transaction((registry) => ({ write: false, value: registry.leftovers ?? [] }));
+  }
+
+  async forgetLeftovers(leaseIds: readonly string[]): Promise<void> {
+    const forget = new Set(leaseIds);
+    await this.#transaction((registry) => {
+      const before = registry.leftovers ?? [];
+      const kept = before.filter((leftover) => !forget.has(leftover.lease));
+      const write = kept.length !== before.length;
+      registry.leftovers = kept;
+      return { write, value: undefined };
+    });
   }
 
   /** Runs `fn` on the registry under the lock; writes it back when `fn` says it changed it. */

@@ -1,4 +1,4 @@
-import type { Lease, LeaseView } from './lease.js';
+import type { Lease, LeaseView, Leftover } from './lease.js';
 
 /** The store as a claim sees it: the live leases and the remembered blocks. */
 export interface ClaimView {
@@ -29,8 +29,15 @@ export interface LeaseStore {
   release(id: string): Promise<Lease | null>;
   /** Every lease, stale ones marked (and left in place). */
   list(): Promise<LeaseView[]>;
-  /** Removes the leases whose owners are gone and returns them. */
+  /**
+   * Removes the leases whose owners are gone and returns them. Their process groups stay in
+   * the store as leftovers (every reclaim does this, not only gc's) until `forgetLeftovers`.
+   */
   reclaimStale(): Promise<Lease[]>;
+  /** Process groups of reclaimed leases that `berth gc` has not ended yet. */
+  leftovers(): Promise<Leftover[]>;
+  /** Drops the leftovers of these leases once their groups are ended (or gone). */
+  forgetLeftovers(leaseIds: readonly string[]): Promise<void>;
   /**
    * Replaces a lease's services and blocks (ports.yaml reloaded: services added or removed),
    * unless a port it gains is held by another live lease.

@@ -81,6 +81,16 @@ export function stickyKey(root: string, env: string, instance: number): string {
   return `${root}\u0000${env}\u0000${instance}`;
 }
 
+/** The process groups of a reclaimed lease, kept in the store until `berth gc` has ended them. */
+export interface Leftover {
+  /** The reclaimed lease's id and label (`shop/dev#1`). */
+  lease: string;
+  label: string;
+  /** When the lease was reclaimed. */
+  since: string;
+  groups: LeaseGroup[];
+}
+
 /** One service run as recorded in its lease, for `berth gc` to end what a dead berth left. */
 export interface LeaseGroup {
   pgid: number;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { BerthError } from '../errors.js';
-import type { Lease } from './lease.js';
-import { parseLease, salvagePorts, StickySchema } from './registry-schema.js';
+import type { Lease, Leftover } from './lease.js';
+import { LeftoversSchema, parseLease, salvagePorts, StickySchema } from './registry-schema.js';
 
 /**
  * The JSON file behind the file store. Reads and writes are synchronous on purpose: they run
@@ -15,13 +15,15 @@ export interface Registry {
   leases: Lease[];
   /** stickyKey(root, env, instance) → block group → first port. Oldest first. */
   sticky: Record<string, Record<string, number>>;
+  /** Process groups of reclaimed leases that may still run, until `berth gc` ends them. */
+  leftovers?: Leftover[];
 }
 
 export const REGISTRY_VERSION = 1;
 const STICKY_LIMIT = 1000;
 
 export function emptyRegistry(): Registry {
-  return { version: REGISTRY_VERSION, leases: [], sticky: {} };
+  return { version: REGISTRY_VERSION, leases: [], sticky: {}, leftovers: [] };
 }
 
 export type ReadResult =
@@ -62,11 +64,17 @@ export function readRegistry(file: string): ReadResult {
     if (parsed.success) sticky = parsed.output;
     else repairs.push('its remembered blocks ("sticky") were not a map of ports: forgotten');
   }
+  let leftovers: Leftover[] = [];
+  if (data.leftovers !== undefined) {
+    const parsed = v.safeParse(LeftoversSchema, data.leftovers);
+    if (parsed.success) leftovers = parsed.output;
+    else repairs.push('its list of leftover process groups was unreadable: dropped (berth gc can no longer end them)');
+  }
   const leases = data.leases.map((raw, index) => {
     const parsed = parseLease(raw);
     return parsed.ok ? parsed.lease : invalidLease(raw, index, parsed.reason);
   });
-  return { registry: { version: REGISTRY_VERSION, leases, sticky }, corrupt: false, repairs };
+  return { registry: { version: REGISTRY_VERSION, leases, sticky, leftovers }, corrupt: false, repairs };
 }
 
 /** A stand-in for an unreadable lease: never stale, holding the ports it seems to hold. */
@@ -103,7 +111,7 @@ export function moveAside(file: string): string {
 }
 
 /** A registry at the top: a version number and a list of leases (each checked on its own). */
-function isRegistryShape(data: unknown): data is { version: number; leases: unknown[]; sticky?: unknown } {
+function isRegistryShape(data: unknown): data is { version: number; leases: unknown[]; sticky?: unknown; leftovers?: unknown } {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
   const candidate = data as { version?: unknown; leases?: unknown };
   return typeof candidate.version === 'number' && Number.isInteger(candidate.version) && candidate.version >= 1 && Array.isArray(candidate.leases);

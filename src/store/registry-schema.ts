@@ -44,6 +44,11 @@ export const LeaseSchema = v.looseObject({
   files: v.optional(v.array(v.string())),
 });
 
+/** `leftovers`: the process groups of reclaimed leases, until `berth gc` has ended them. */
+export const LeftoversSchema = v.array(
+  v.looseObject({ lease: v.string(), label: v.string(), since: v.string(), groups: v.array(group) }),
+);
+
 /** `sticky`: stickyKey → block group → first port. */
 export const StickySchema = v.record(v.string(), v.record(v.string(), port));
 

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,11 +88,16 @@ describe('file lease store', () => {
     const aside = readdirSync(home).filter((name) => name.startsWith('registry.json.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(readFileSync(path.join(home, aside[0] as string), 'utf8')).toBe('{"version": 1, "leases": [tru');
-    expect(warnings).toEqual([expect.stringContaining(`moved it to ${path.join(home, aside[0] as string)}`)]);
-    // The lost lease comes back when its supervisor re-registers it.
-    expect(await store.ensure(first.lease)).toBe('restored');
+    expect(warnings[0]).toEqual(expect.stringContaining(`moved it to ${path.join(home, aside[0] as string)}`));
+    // The lost lease is back at once, rebuilt from its own copy in the same locked step.
     expect(await store.ensure(first.lease)).toBe('present');
     expect((await store.list()).map((lease) => lease.id).sort()).toEqual([first.lease.id, second.lease.id].sort());
+    // With its copy lost too, it comes back when its supervisor re-registers it.
+    rmSync(path.join(home, 'leases', `${first.lease.id}.json`));
+    writeFileSync(path.join(home, 'registry.json'), 'not json');
+    expect((await store.list()).map((lease) => lease.id)).toEqual([second.lease.id]);
+    expect(await store.ensure(first.lease)).toBe('restored');
+    expect(await store.ensure(first.lease)).toBe('present');
   });
 
   it('a registry of the wrong shape is treated the same way', async () => {

@@ -314,9 +314,10 @@ environments:
 });
 
 describe('berth gc after berth and its watchdog were both killed', () => {
-  it('ends the process groups the dead berth left, recorded in its lease, and reclaims the lease', async () => {
+  for (const first of [null, 'ports', 'reserve'] as const) it(`ends the process groups the dead berth left, recorded in its lease${first ? `, after \`berth ${first}\` reclaimed the lease` : ', and reclaims the lease'}`, async () => {
+    const range = { none: '22170-22179', ports: '22180-22189', reserve: '22190-22199' }[first ?? 'none'];
     const { up, leases, env, cwd } = project(`version: 1
-ranges: { dev: 22170-22179 }
+ranges: { dev: ${range} }
 environments:
   dev:
     services:
@@ -338,10 +339,21 @@ environments:
       await waitFor(() => !alive(watchdog), 1000, 'the watchdog to be gone');
       expect([alive(web), alive(sleeper)]).toEqual([true, true]); // orphans: nothing else will end them
 
+      if (first) {
+        // Another command reclaims the stale lease first: its groups must not be forgotten.
+        expect((await runCli([first], { cwd, env })).code).toBe(0);
+        expect(leases().filter((lease) => lease.owner.pid === berth.child.pid)).toEqual([]);
+        expect([alive(web), alive(sleeper)]).toEqual([true, true]);
+      }
       const gc = await runCli(['gc'], { cwd, env });
-      expect(gc.stdout).toMatch(/^reclaimed proj\/dev#1 \(lease [0-9a-f]{8}, owner pid \d+ is gone\); ended 2 leftover process groups \(\d+, \d+\)\n$/);
+      expect(gc.stdout).toMatch(
+        first
+          ? /^ended 2 leftover process groups \(\d+, \d+\) of proj\/dev#1 \(lease [0-9a-f]{8}, reclaimed [\d-]+ [\d:]+\)\n$/
+          : /^reclaimed proj\/dev#1 \(lease [0-9a-f]{8}, owner pid \d+ is gone\); ended 2 leftover process groups \(\d+, \d+\)\n$/,
+      );
+      expect((await runCli(['gc'], { cwd, env })).stdout).toBe('no stale leases\n');
       expect([alive(web), alive(sleeper)]).toEqual([false, false]);
-      expect(leases()).toEqual([]);
+      expect(leases().filter((lease) => !lease.reserved)).toEqual([]);
     } finally {
       // This test made orphans on purpose: should gc not have ended them, end them here.
       for (const target of [...groups.map((pgid) => -pgid), sleeper]) {
