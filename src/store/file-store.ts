@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError, EXIT } from '../errors.js';
 import { aliveIdentities } from '../platform/identity.js';
+import { ensureBerthHome } from './berth-home.js';
 import { lockApi, withFileLock } from './file-lock.js';
 import { LeaseMirror } from './lease-mirror.js';
 import { leaseLabel, leasePorts, stickyKey, type Lease, type LeaseView, type Leftover } from './lease.js';
@@ -43,6 +44,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async snapshot(): Promise<ClaimView> {
+    ensureBerthHome(this.home);
     let read = this.#guard(() => readRegistry(this.registryFile));
     if (read.corrupt || (read.missing && this.#mirrored())) read = { registry: await this.#transaction((registry) => ({ write: false, value: registry })), corrupt: false, repairs: [] };
     const { registry } = read;
@@ -135,6 +137,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async #readUnlocked(): Promise<Registry> {
+    ensureBerthHome(this.home);
     const read = this.#guard(() => readRegistry(this.registryFile));
     if (!read.corrupt && !(read.missing && this.#mirrored())) return read.registry;
     return this.#transaction((registry) => ({ write: false, value: registry }));
@@ -169,7 +172,7 @@ export class FileLeaseStore implements LeaseStore {
 
   /** Runs `fn` on the registry under the lock; writes it back when `fn` says it changed it. */
   async #transaction<T>(fn: (registry: Registry) => { write: boolean; value: T }): Promise<T> {
-    this.#guard(() => mkdirSync(this.home, { recursive: true, mode: 0o700 }));
+    ensureBerthHome(this.home);
     return withFileLock(this.#lockFile, () => {
       const read = readRegistry(this.registryFile);
       const lost = read.corrupt || read.missing === true;
