@@ -1,11 +1,11 @@
-import path from 'node:path';
 import { ControlServer } from '../control/control-server.js';
+import { socketPathFor } from '../control/socket-path.js';
 import type { FileLeaseStore } from '../store/file-store.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 /** The instance's control socket, recorded in its lease so `ps`, `down` and `logs` find it. */
 export async function serveControl(store: FileLeaseStore, supervisor: Supervisor): Promise<ControlServer> {
-  const control = await ControlServer.listen(path.join(store.home, 'sockets', `${supervisor.lease.id}.sock`), supervisor);
+  const control = await ControlServer.listen(socketPathFor(store.home, supervisor.lease.id), supervisor);
   supervisor.lease.socket = control.socketPath;
   await store.update(supervisor.lease.id, { socket: control.socketPath });
   return control;
