@@ -7,11 +7,21 @@ if (process.platform === 'win32') {
 }
 const { main } = await import('./cli/main.js');
 
-// A reader that went away (`berth ports | head`) is not an error: drop the rest of the output.
+// berth's own output cannot be written (a reader that went away, a full disk, a dead
+// terminal): drop the rest of it, and stop a running stack as on SIGTERM — cleanly, its lease
+// released. A quick command whose reader left (`berth ports | head`) keeps its exit code.
+let outputLost: { code: string; stopped: boolean } | null = null;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
     stream.write = () => true;
+    if (outputLost) return;
+    const stopping = process.listenerCount('SIGTERM') > 0;
+    outputLost = { code: error.code ?? 'EIO', stopped: stopping };
+    const other = stream === process.stdout ? process.stderr : process.stdout;
+    if (error.code !== 'EPIPE' || stopping) {
+      other.write(`berth: cannot write to ${stream === process.stdout ? 'stdout' : 'stderr'} (${error.code ?? error.message})${stopping ? ': stopping the stack' : ''}\n`);
+    }
+    if (stopping) process.emit('SIGTERM');
   });
 }
 
@@ -21,4 +31,5 @@ const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 });
-process.exitCode = code;
+const lost = outputLost as { code: string; stopped: boolean } | null;
+process.exitCode = lost && code === 0 && (lost.code !== 'EPIPE' || lost.stopped) ? 1 : code;
