@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -218,6 +218,38 @@ setInterval(() => {}, 1000);
     expect(stdout.match(/cmd got SIGINT/g)).toEqual(['cmd got SIGINT']);
     expect(stderr).toContain('SIGINT passed on to node; the stack stops when it exits');
     await expectGone([...services, cmdPid]);
+    expect(leases()).toEqual([]);
+  });
+
+  // util-linux `script` gives berth a terminal; a Ctrl-C typed there reaches berth and CMD (one foreground group).
+  const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout?.includes('util-linux');
+  it.skipIf(!hasScript)('Ctrl-C in a terminal: CMD gets SIGINT once (from the terminal, not again from berth), exit with its code', async () => {
+    const { cwd, env, leases, pids } = project(stack('30590-30599'));
+    writeFileSync(
+      path.join(cwd, 'counts.js'),
+      `let count = 0;
+process.on('SIGINT', () => {
+  count += 1;
+  console.log('cmd got SIGINT ' + count);
+  setTimeout(() => process.exit(count === 1 ? 4 : 9), 300);
+});
+console.log('cmd running');
+setInterval(() => {}, 1000);
+`,
+    );
+    const command = [process.execPath, CLI, 'run', '--', process.execPath, 'counts.js'].map((word) => `'${word}'`).join(' ');
+    const child = track(spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitFor(() => output.includes('cmd running'), 15_000, () => `CMD to start (output: ${output})`);
+    const services = pids();
+    child.stdin?.write('\u0003');
+    expect(await exit, output).toBe(4);
+    expect(output.match(/cmd got SIGINT \d/g)).toEqual(['cmd got SIGINT 1']);
+    expect(output).toContain('SIGINT reached');
+    await expectGone(services);
     expect(leases()).toEqual([]);
   });
 
