@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
-import { alive } from '../helpers/berth-up.js';
+import { alive, startUp } from '../helpers/berth-up.js';
 import { ROOT, runCli, waitFor } from '../helpers/processes.js';
 import { projectWith, tempDir } from '../helpers/temp.js';
 
@@ -267,6 +267,36 @@ environments:
       expect(await p.leases()).toEqual([]);
     } finally {
       await p.berth(['down', '--all']);
+    }
+  });
+});
+
+describe('ports.yaml reloaded while berth up runs', () => {
+  it('a write_env added that points at a user\'s file: said, that service not started, the file untouched; a fixed edit writes and starts it', async () => {
+    const yaml = (web: string) => `version: 1
+ranges: { dev: 30450-30459 }
+environments:
+  dev:
+    services:
+      api: { cmd: node ${FIX} }
+      web: { cmd: node ${FIX}${web} }
+`;
+    const p = project(yaml(''), { '.env.mine': 'MINE=1\n' });
+    const up = startUp([], { cwd: p.cwd, env: { BERTH_HOME: p.home } });
+    try {
+      await up.line(/web ready/);
+      writeFileSync(p.file('ports.yaml'), yaml(', write_env: .env.mine'));
+      await up.line(/service web: write_env .*\.env\.mine exists and berth did not write it/);
+      expect(readFileSync(p.file('.env.mine'), 'utf8')).toBe('MINE=1\n');
+      writeFileSync(p.file('ports.yaml'), yaml(', write_env: ".env.dev\${instance}.local"'));
+      await waitFor(() => up.lines.filter((line) => /web ready/.test(line)).length === 2, 10_000, 'web to start again');
+      expect(readFileSync(p.file('.env.dev1.local'), 'utf8')).toContain('WEB_PORT=30451');
+      up.child.kill('SIGINT');
+      expect((await up.exit).code).toBe(0);
+      expect(existsSync(p.file('.env.dev1.local'))).toBe(false);
+      expect(readFileSync(p.file('.env.mine'), 'utf8')).toBe('MINE=1\n');
+    } finally {
+      up.child.kill('SIGKILL');
     }
   });
 });
