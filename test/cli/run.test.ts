@@ -253,6 +253,25 @@ setInterval(() => {}, 1000);
     expect(leases()).toEqual([]);
   });
 
+  it('berth down from another terminal stops the stack and sends SIGTERM to CMD; its code is the exit code', async () => {
+    const { cwd, env, berth, leases, pids } = project(stack('30700-30709'));
+    const script = "process.on('SIGTERM', () => { console.log('cmd got SIGTERM'); process.exit(143); }); console.log('cmd running'); setInterval(() => {}, 1000);";
+    const child = track(spawn(process.execPath, [CLI, 'run', '-q', '--', 'node', '-e', script], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk) => (stdout += chunk));
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitFor(() => stdout.includes('cmd running'), 15_000, () => `CMD to start (stderr: ${stderr})`);
+    const services = pids();
+    expect((await berth(['down'])).code).toBe(0);
+    expect(await exit).toBe(143);
+    expect(stdout).toBe('cmd running\ncmd got SIGTERM\n');
+    expect(stderr).toBe('berth: the stack is being stopped (berth down): sending SIGTERM to node\n');
+    await expectGone(services);
+    expect(leases()).toEqual([]);
+  });
+
   it('a service that fails while CMD runs is reported once; CMD keeps running and its code is the exit code', async () => {
     const { cwd, berth, leases } = project(stack('30580-30589'));
     writeFileSync(
