@@ -39,11 +39,11 @@ export interface ValidationResult {
 export function validateConfig(source: YamlSource, options: ValidateOptions): ValidationResult {
   const issues: ConfigIssue[] = [...source.syntaxIssues];
   const report: Report = (at, message, opts) => issues.push(source.issue(at, message, opts));
-  if (issues.some((issue) => issue.severity === 'error')) return finish(null, issues);
+  if (issues.some((issue) => issue.severity === 'error')) return finish(null, issues, source.displayName);
 
   if (!isRecord(source.data)) {
     report([], 'ports.yaml must be a mapping with `version: 1` and `environments:`');
-    return finish(null, issues);
+    return finish(null, issues, source.displayName);
   }
   // `x-` keys at the top hold YAML anchors to reuse, as in docker compose files.
   const data: Raw = Object.fromEntries(Object.entries(source.data).filter(([key]) => !key.startsWith('x-')));
@@ -57,10 +57,10 @@ export function validateConfig(source: YamlSource, options: ValidateOptions): Va
     ? { read: options.readFile, display: (file) => path.join(path.dirname(source.displayName), path.relative(options.root, file)) }
     : null;
   const config = normalizeConfig(data, options, report, files, (issue) => issues.push(issue));
-  return finish(config, issues);
+  return finish(config, issues, source.displayName);
 }
 
-function finish(config: BerthConfig | null, all: ConfigIssue[]): ValidationResult {
+function finish(config: BerthConfig | null, all: ConfigIssue[], mainFile: string): ValidationResult {
   const seen = new Set<string>();
   const issues = all
     .filter((issue) => {
@@ -69,7 +69,8 @@ function finish(config: BerthConfig | null, all: ConfigIssue[]): ValidationResul
       seen.add(id);
       return true;
     })
-    .sort((a, b) => a.line - b.line || a.col - b.col);
+    // ports.yaml's own issues first, then those inside the files it names (env_file, templates).
+    .sort((a, b) => Number(a.file !== mainFile) - Number(b.file !== mainFile) || a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
   const errors = issues.some((issue) => issue.severity === 'error');
   if (config) config.warnings = issues.filter((issue) => issue.severity === 'warning');
   return { config: errors ? null : config, issues };

@@ -117,10 +117,15 @@ export class WrittenFiles {
   /** Records that this instance writes `file`; a claim made meanwhile by another running instance wins. */
   #claim(file: FileToWrite, found: WrittenRecord | null): void {
     const record: WrittenRecord = { path: file.path, kind: file.kind, sha256: sha256(file.content), lease: this.#lease.id, label: leaseLabel(this.#lease), owner: this.#lease.owner };
-    if (found === null && this.#records.create(record)) return;
-    const now = this.#records.read(file.path);
-    if (now && now.lease !== this.#lease.id && isOwnerAlive(now.owner) && (found === null || now.lease !== found.lease)) throw inUse(file, now);
-    this.#records.replace(record);
+    try {
+      if (found === null && this.#records.create(record)) return;
+      const now = this.#records.read(file.path);
+      if (now && now.lease !== this.#lease.id && isOwnerAlive(now.owner) && (found === null || now.lease !== found.lease)) throw inUse(file, now);
+      this.#records.replace(record);
+    } catch (error) {
+      if (error instanceof BerthError) throw error;
+      throw new BerthError('RECORD_UNWRITABLE', `${what(file)}: cannot record it in ${this.#records.dir}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   #removeOne(file: string): string[] {

@@ -105,8 +105,8 @@ ${service}`;
     const root = projectWith(yaml('        templates:\n          - { from: missing.in, to: out.json }\n          - { from: conf.in, to: "conf.${instance}.json" }\n'));
     writeFileSync(path.join(root, 'conf.in'), '{\n  "api": ${api.port},\n  "x": "${nope.port}", "lit": "$${kept}"\n}\n');
     expect(errors(root)).toEqual([
-      'conf.in:3:9: unknown reference ${nope.port}: there is no service "nope" in environment dev',
       'ports.yaml:9:21: template "missing.in" does not exist',
+      'conf.in:3:9: unknown reference ${nope.port}: there is no service "nope" in environment dev',
     ]);
   });
 
