@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { currentIdentity } from '../../src/platform/identity.js';
 import type { Lease } from '../../src/store/lease.js';
 import { WrittenRecords } from '../../src/store/written-record.js';
+import { filesToWrite, writeEnvContent } from '../../src/supervisor/service-env.js';
 import { removeOrphanedFiles, WrittenFiles, type FileToWrite } from '../../src/supervisor/written-files.js';
+import { validateConfig } from '../../src/config/validate-config.js';
+import { parseYamlSource } from '../../src/config/yaml-source.js';
 import { tempDir } from '../helpers/temp.js';
 
 function lease(id: string, instance: number, owner = currentIdentity()): Lease {
@@ -115,5 +118,46 @@ describe('removeOrphanedFiles (berth gc)', () => {
     expect(readFileSync(json().path, 'utf8')).toBe('{"edited": true}\n');
     expect(existsSync(live.path)).toBe(true);
     expect(records.all().map((record) => record.lease)).toEqual(['live']);
+  });
+});
+
+describe('what write_env and templates hold', () => {
+  it('every service\'s <SERVICE>_PORT and <SERVICE>_PORT_<NAME>, then the service\'s own env, quoted where dotenv needs it', () => {
+    const yaml = `version: 1
+project: shop
+ranges: { dev: 30490-30499 }
+environments:
+  dev:
+    services:
+      api: { cmd: node api.js, ports: [http, ws] }
+      job-runner: { cmd: node job.js, ports: 0 }
+      web-ui:
+        cmd: node web.js
+        cwd: web
+        env: { VITE_API_URL: "http://localhost:\${api.ports.http}", GREETING: "hello world", WS: "ws://localhost:\${api.ports.ws}" }
+        write_env: .env.\${env}\${instance}.local
+        templates: [{ from: conf.in, to: "out/\${project}.\${self.port}.json" }]
+`;
+    const config = validateConfig(parseYamlSource(yaml, 'ports.yaml'), { root: '/work/shop', vars: {} }).config!;
+    const env = config.environments.get('dev')!;
+    const web = env.services.find((service) => service.name === 'web-ui')!;
+    const ctx = { config, env, lease: { ...lease('l1', 2), services: { api: [30490, 30491], 'job-runner': [], 'web-ui': [30492] } }, vars: {} };
+    expect(writeEnvContent(web, ctx)).toBe(
+      [
+        '# written by berth for shop/dev#2 — removed when the instance stops; do not edit',
+        'API_PORT=30490',
+        'API_PORT_HTTP=30490',
+        'API_PORT_WS=30491',
+        'WEB_UI_PORT=30492',
+        'VITE_API_URL=http://localhost:30490',
+        "GREETING='hello world'",
+        'WS=ws://localhost:30491',
+        '',
+      ].join('\n'),
+    );
+    expect(filesToWrite(web, ctx).map((file) => [file.kind, file.path])).toEqual([
+      ['write_env', path.join(config.root, 'web', '.env.dev2.local')],
+      ['template', path.join(config.root, 'web', 'out', 'shop.30492.json')],
+    ]);
   });
 });
