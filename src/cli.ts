@@ -25,6 +25,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// An exception nothing caught is a bug: one line (details in a log under BERTH_HOME), and a
+// running stack is stopped as on SIGTERM, so its services end and its lease is released.
+const { internalErrorLine } = await import('./cli/internal-error.js');
+let crashed = false;
+const onCrash = (error: unknown) => {
+  process.exitCode = 1;
+  if (crashed) return;
+  crashed = true;
+  process.stderr.write(`${internalErrorLine(error, process.env)}\n`);
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM');
+  else process.exit(1);
+};
+process.on('uncaughtException', onCrash);
+process.on('unhandledRejection', onCrash);
+
 const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
@@ -32,4 +47,4 @@ const code = await main(process.argv.slice(2), {
   stderr: process.stderr,
 });
 const lost = outputLost as { code: string; stopped: boolean } | null;
-process.exitCode = lost && code === 0 && (lost.code !== 'EPIPE' || lost.stopped) ? 1 : code;
+process.exitCode = crashed ? 1 : lost && code === 0 && (lost.code !== 'EPIPE' || lost.stopped) ? 1 : code;

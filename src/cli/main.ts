@@ -15,6 +15,7 @@ import { topCommand } from './commands/top.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 import { hoistFileOption } from './hoist-file-option.js';
+import { internalErrorLine } from './internal-error.js';
 import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -214,6 +215,6 @@ function reportError(io: CliIo, error: unknown): number {
     io.stderr.write(`berth: ${error.message}\n`);
     return error.exitCode;
   }
-  io.stderr.write(`berth: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  io.stderr.write(`${internalErrorLine(error, io.env)}\n`);
   return EXIT.failed;
 }
