@@ -14,8 +14,8 @@ const PART = new RegExp(String.raw`(${NUMBER})\s*(${UNIT})`, 'g');
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
- * The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); longer durations are
- * cut to it, since a timer given more fires at once.
+ * The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days): a timer given more fires
+ * at once, so ports.yaml refuses longer durations.
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
@@ -35,5 +35,5 @@ export function parseDuration(value: unknown): number | undefined {
 
 function toMs(ms: number): number {
   if (ms > 0 && ms < 1) return 1;
-  return Math.min(Math.round(ms), MAX_DURATION_MS);
+  return Math.round(ms);
 }

@@ -1,6 +1,10 @@
 import { constants } from 'node:os';
 import * as v from 'valibot';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
+
+/** The longest a Node timer waits (2^31 - 1 ms), as a duration. */
+const MAX_DURATION_TEXT = '596h31m23.647s';
+const withinTimer = (value: unknown): boolean => (parseDuration(value) ?? 0) <= MAX_DURATION_MS;
 
 /**
  * The shape of ports.yaml. Types and keys only: what needs the whole file to judge (range
@@ -16,13 +20,14 @@ export const SIGNALS = Object.keys(constants.signals).filter((name) => name !== 
 const duration = (key: string) => {
   return v.union(
     [
-      v.pipe(v.string(), v.regex(DURATION_PATTERN, message)),
-      v.pipe(v.number(), v.minValue(0, message)),
+      v.pipe(v.string(), v.regex(DURATION_PATTERN, message), v.check((value: string) => withinTimer(value), message)),
+      v.pipe(v.number(), v.minValue(0, message), v.check((value: number) => withinTimer(value), message)),
     ],
     message,
   );
   function message(issue: v.BaseIssue<unknown>): string {
-    return `${key}: bad duration ${JSON.stringify(issue.input)}: write 500ms, 5s, 2m or a number of seconds`;
+    if (!withinTimer(issue.input)) return `${key}: ${JSON.stringify(issue.input)} is longer than berth can wait (at most ${MAX_DURATION_TEXT})`;
+    return `${key}: bad duration ${JSON.stringify(issue.input)}: write 500ms, 5s, 1m30s or a number of seconds`;
   }
 };
 
@@ -51,8 +56,12 @@ const rangeRefs = v.array(
 export const ServiceSchema = v.strictObject({
   cmd: v.union(
     [
-      v.pipe(v.string(), v.nonEmpty('cmd is empty')),
-      v.pipe(v.array(v.string('each item of cmd must be a string')), v.minLength(1, 'cmd is an empty list')),
+      v.pipe(v.string(), v.nonEmpty('cmd is empty'), v.regex(/\S/, 'cmd is blank: give the command to run')),
+      v.pipe(
+        v.array(v.string('each item of cmd must be a string')),
+        v.minLength(1, 'cmd is an empty list'),
+        v.check((argv) => /\S/.test(argv[0] ?? ''), 'cmd: the first item (the program) is blank'),
+      ),
     ],
     'cmd must be a string or a list of strings',
   ),

@@ -167,8 +167,18 @@ environments:
 
   it('bad durations', () => {
     expect(errors(ok.replace('cmd: node server.js', 'cmd: node, stop_timeout: 5x'))).toEqual([
-      '8:39: stop_timeout: bad duration "5x": write 500ms, 5s, 2m or a number of seconds',
+      '8:39: stop_timeout: bad duration "5x": write 500ms, 5s, 1m30s or a number of seconds',
     ]);
+  });
+
+  it('durations longer than a timer holds, and blank commands', () => {
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: node, ready_timeout: 600h, stop_timeout: 2147484'))).toEqual([
+      '8:40: ready_timeout: "600h" is longer than berth can wait (at most 596h31m23.647s)',
+      '8:60: stop_timeout: 2147484 is longer than berth can wait (at most 596h31m23.647s)',
+    ]);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: "   "'))).toEqual(['8:19: cmd is blank: give the command to run']);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: ["", x]'))).toEqual(['8:18: cmd: the first item (the program) is blank']);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: [x, ""]'))).toEqual([]);
   });
 
   it('an environment that needs more ports than any of its ranges holds', () => {
