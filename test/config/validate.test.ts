@@ -177,7 +177,7 @@ environments:
       '8:60: stop_timeout: 2147484 is longer than berth can wait (at most 596h31m23.647s)',
     ]);
     expect(errors(ok.replace('cmd: node server.js', 'cmd: "   "'))).toEqual(['8:19: cmd is blank: give the command to run']);
-    expect(errors(ok.replace('cmd: node server.js', 'cmd: ["", x]'))).toEqual(['8:18: cmd: the first item (the program) is blank']);
+    expect(errors(ok.replace('cmd: node server.js', 'cmd: ["", x]'))).toEqual(['8:19: cmd: the first item (the program) is blank']);
     expect(errors(ok.replace('cmd: node server.js', 'cmd: [x, ""]'))).toEqual([]);
   });
 
