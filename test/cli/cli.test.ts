@@ -240,8 +240,8 @@ describe('help and version', () => {
     const file = path.join(tempDir(), 'not-a-dir');
     writeFileSync(file, '');
     const result = await runCli(['ports'], { env: { BERTH_HOME: file } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^berth: /);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`berth: BERTH_HOME ${file} is not a folder\n`);
     expect(result.stderr).not.toContain('internal error');
   });
 });
