@@ -28,7 +28,9 @@ function project(yaml: string, owner?: number) {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { leases: Lease[] }).leases : [];
   };
   const pidOf = async (service: string) => {
-    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd, env })).stdout) as { instances: { services: { name: string; pid: number | null }[] }[] };
+    // A BERTH_HOME is used only by the user it belongs to (root too refuses another's).
+    const result = owner === undefined ? await runCli(['ps', '--json'], { cwd, env }) : await runAsNobody(['ps', '--json'], { cwd, env });
+    const ps = JSON.parse(result.stdout) as { instances: { services: { name: string; pid: number | null }[] }[] };
     return ps.instances[0]?.services.find((each) => each.name === service)?.pid ?? null;
   };
   return { cwd, env, leases, pidOf, yaml: () => readFileSync(path.join(cwd, 'ports.yaml'), 'utf8') };
