@@ -1,19 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { BerthError, ConfigError, EXIT } from '../errors.js';
-import { checkCommand } from './commands/check.js';
-import { envCommand } from './commands/env.js';
-import { gcCommand } from './commands/gc.js';
-import { portsCommand } from './commands/ports.js';
-import { releaseCommand } from './commands/release.js';
-import { reserveCommand } from './commands/reserve.js';
-import { downCommand } from './commands/down.js';
-import { logsCommand } from './commands/logs.js';
-import { psCommand } from './commands/ps.js';
-import { serviceActionCommand } from './commands/service-action.js';
-import { topCommand } from './commands/top.js';
-import { upCommand } from './commands/up.js';
-import { validateCommand } from './commands/validate.js';
 import { hoistFileOption } from './hoist-file-option.js';
 import { internalErrorLine } from './internal-error.js';
 import type { CliIo } from './io.js';
@@ -60,7 +47,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(new Option('--no-color', 'no colour in berth\'s output, and no FORCE_COLOR for the services (up -d runs berth so)').hideHelp())
     .option('-d, --detach', 'run in the background; return once every service is ready (0) or one failed (1)')
     .option('--json', 'with -d: print the instance as JSON')
-    .action((env, options) => run(() => upCommand(io, env, options, argv))());
+    .action((env, options) => run(async () => (await import('./commands/up.js')).upCommand(io, env, options, argv))());
 
   program
     .command('run')
@@ -84,7 +71,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(instanceOption())
     .option('--all', 'every running instance of this project (of ENV, if given)')
     .option('--json', 'one JSON document: { stopped: [{ project, env, instance, exitCode }] }')
-    .action((env, options) => run(() => downCommand(io, env, options))());
+    .action((env, options) => run(async () => (await import('./commands/down.js')).downCommand(io, env, options))());
 
   program
     .command('ps')
@@ -93,7 +80,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(fileOption())
     .option('--all', 'every instance on this machine, of every project')
     .option('--json', 'one JSON document: { instances: [...] }')
-    .action((env, options) => run(() => psCommand(io, env, options))());
+    .action((env, options) => run(async () => (await import('./commands/ps.js')).psCommand(io, env, options))());
 
   for (const action of ['restart', 'stop', 'start'] as const) {
     const command = program
@@ -105,7 +92,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
       .addOption(instanceOption())
       .option('--json', 'print the service as JSON');
     if (action !== 'stop') command.option('--wait', 'return once the service is ready (exit 0) or failed (exit 1, with its last lines)');
-    command.action((service, env, options) => run(() => serviceActionCommand(io, action, service, env, options))());
+    command.action((service, env, options) => run(async () => (await import('./commands/service-action.js')).serviceActionCommand(io, action, service, env, options))());
   }
 
   program
@@ -118,26 +105,26 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .option('-f, --follow', 'keep printing new output')
     .option('--tail <N>', 'lines of each service to start with', '100')
     .option('--json', 'one JSON object per line: { service, stream, line }')
-    .action((service, env, options) => run(() => logsCommand(io, service, env, options))());
+    .action((service, env, options) => run(async () => (await import('./commands/logs.js')).logsCommand(io, service, env, options))());
 
   program
     .command('top')
     .description('dashboard of every running instance on this machine (q closes it; the stacks keep running)')
-    .action(() => run(() => topCommand(io))());
+    .action(() => run(async () => (await import('./commands/top.js')).topCommand(io))());
 
   program
     .command('validate')
     .description('check ports.yaml; print every error as FILE:LINE:COL: message')
     .addOption(fileOption())
     .option('--json', 'one JSON document: { errors: [{ file, line, col, message }], warnings: [...] }')
-    .action((options) => run(() => validateCommand(io, options))());
+    .action((options) => run(async () => (await import('./commands/validate.js')).validateCommand(io, options))());
 
   program
     .command('ports')
     .description('leases in the store (stale ones marked and reclaimed), conflicts and range use')
     .addOption(fileOption())
     .option('--json', 'one JSON document: { leases, conflicts, ranges }')
-    .action((options) => run(() => portsCommand(io, options))());
+    .action((options) => run(async () => (await import('./commands/ports.js')).portsCommand(io, options))());
 
   program
     .command('reserve')
@@ -148,7 +135,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .option('--port <SERVICE=PORT>', 'pin a service\'s first port (repeatable)', collect)
     .option('--owner <PID>', 'tie the reservation to this process: it is given back (stale) once PID is gone')
     .option('--json', 'print the lease as JSON')
-    .action((env, options) => run(() => reserveCommand(io, env, options))());
+    .action((env, options) => run(async () => (await import('./commands/reserve.js')).reserveCommand(io, env, options))());
 
   program
     .command('release')
@@ -157,7 +144,7 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(fileOption())
     .addOption(instanceOption())
     .option('--json', 'one JSON document: { released: [lease] }')
-    .action((target, options) => run(() => releaseCommand(io, target, options))());
+    .action((target, options) => run(async () => (await import('./commands/release.js')).releaseCommand(io, target, options))());
 
   program
     .command('env')
@@ -166,20 +153,20 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
     .addOption(fileOption())
     .addOption(instanceOption())
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['shell', 'dotenv', 'json']).default('shell'))
-    .action((env, options) => run(() => envCommand(io, env, options))());
+    .action((env, options) => run(async () => (await import('./commands/env.js')).envCommand(io, env, options))());
 
   program
     .command('check')
     .description('exit 0 if every port is free, 1 if any is leased or bound')
     .argument('<PORT...>', 'ports, or ranges FIRST-LAST')
     .option('--json', 'one JSON document: { ports: [{ port, free, lease, reason }] }')
-    .action((ports, options) => run(() => checkCommand(io, ports, options))());
+    .action((ports, options) => run(async () => (await import('./commands/check.js')).checkCommand(io, ports, options))());
 
   program
     .command('gc')
     .description('reclaim leases whose owner process is gone')
     .option('--json', 'one JSON document: { reclaimed }')
-    .action((options) => run(() => gcCommand(io, options))());
+    .action((options) => run(async () => (await import('./commands/gc.js')).gcCommand(io, options))());
 
   program
     .command('completion')
