@@ -70,7 +70,7 @@ export async function allocate(options: AllocateOptions): Promise<Allocation> {
     const leased = new Set([...view.leases.flatMap(leasePorts), ...committedMeanwhile]);
     const holds = new PortHolds();
     try {
-      const draft = await planLease({ options, groups, owner, probe, view, instance, leased, holds });
+      const draft = await planLease({ options, groups, owner, probe: skipLeasedSince(store, view, leased, probe), view, instance, leased, holds });
       const result = await store.commit(draft, { fixedInstance: options.instance !== undefined });
       if (result.ok) {
         if (options.hold === false) await holds.release();
@@ -131,6 +131,23 @@ async function planLease(input: {
     createdAt: new Date().toISOString(),
     ...(options.reserved ? { reserved: true } : {}),
     ...(options.reserved === 'owner' ? { ownerTied: true } : {}),
+  };
+}
+
+/**
+ * The probe, but first re-reading which ports were leased since the snapshot: those are not
+ * bound at all (another berth may be about to start its service on them, and even a brief probe
+ * socket there would make that service fail to bind); they count as leased from then on.
+ */
+function skipLeasedSince(store: LeaseStore, view: ClaimView, leased: Set<number>, probe: Probe): Probe {
+  if (!store.portsLeasedSince) return probe;
+  return async (ports, options) => {
+    const now = (store.portsLeasedSince as (view: ClaimView) => Set<number>)(view);
+    for (const port of now) leased.add(port);
+    const taken = ports.filter((port) => now.has(port));
+    if (taken.length === 0) return probe(ports, options);
+    const outcomes = await probe(ports.filter((port) => !now.has(port)), options);
+    return [...outcomes, ...taken.map((port) => ({ port, free: false as const, reason: 'in-use' as const, address: 'leased meanwhile' }))];
   };
 }
 

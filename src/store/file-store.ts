@@ -50,9 +50,22 @@ export class FileLeaseStore implements LeaseStore {
     const { registry } = read;
     const alive = this.#liveness(registry.leases);
     return {
+      seen: new Set(registry.leases.map((lease) => lease.id)),
       leases: registry.leases.filter((_, index) => alive[index] !== false),
       sticky: (root, env, instance) => registry.sticky[stickyKey(root, env, instance)],
     };
+  }
+
+  portsLeasedSince(view: ClaimView): Set<number> {
+    const ports = new Set<number>();
+    let leases: readonly Lease[];
+    try {
+      leases = readRegistry(this.registryFile).registry.leases;
+    } catch {
+      return ports; // the commit under the lock decides
+    }
+    for (const lease of leases) if (!view.seen?.has(lease.id)) for (const port of leasePorts(lease)) ports.add(port);
+    return ports;
   }
 
   async commit(draft: Lease, options: { fixedInstance: boolean }): Promise<CommitResult> {

@@ -6,6 +6,8 @@ export interface ClaimView {
   readonly leases: readonly Lease[];
   /** First port of each block group last given to (root, env, instance), if remembered. */
   sticky(root: string, env: string, instance: number): Readonly<Record<string, number>> | undefined;
+  /** Ids of every lease the snapshot saw, stale ones too. */
+  readonly seen?: ReadonlySet<string>;
 }
 
 export type CommitResult =
@@ -20,6 +22,12 @@ export type CommitResult =
  */
 export interface LeaseStore {
   snapshot(): Promise<ClaimView>;
+  /**
+   * Ports of the leases committed since `view` was taken: a cheap read without the lock,
+   * checked just before each probe, so a claim never binds (even briefly) a port another berth
+   * has just leased and is about to hand to its service.
+   */
+  portsLeasedSince?(view: ClaimView): Set<number>;
   /**
    * Stores `draft` unless a live lease overlaps its ports. With `fixedInstance` false, a taken
    * instance number is replaced by the lowest free one; with true, it is an INSTANCE_TAKEN error.
