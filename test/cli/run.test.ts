@@ -237,7 +237,8 @@ console.log('cmd running');
 setInterval(() => {}, 1000);
 `,
     );
-    const command = [process.execPath, CLI, 'run', '--', process.execPath, 'counts.js'].map((word) => `'${word}'`).join(' ');
+    // `exec`: script runs the line with $SHELL -c, and a shell that stays (dash) would itself die of the Ctrl-C with 130.
+    const command = `exec ${[process.execPath, CLI, 'run', '--', process.execPath, 'counts.js'].map((word) => `'${word}'`).join(' ')}`;
     const child = track(spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
     let output = '';
     child.stdout?.on('data', (chunk) => (output += chunk));
