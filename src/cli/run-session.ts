@@ -5,13 +5,14 @@ import { inTerminalForeground } from '../platform/foreground-group.js';
 import type { Allocation } from '../ports/allocate.js';
 import type { FileLeaseStore } from '../store/file-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../store/lease.js';
-import { Supervisor } from '../supervisor/supervisor.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 import { instanceVariables } from './instance-variables.js';
 import type { CliIo } from './io.js';
 import { useColor } from './prefixed-output.js';
 import { signalExitCode, startCommand, type RunningCommand } from './run-child.js';
 import { RunOutput } from './run-output.js';
 import { watchWhileCommandRuns } from './run-watch.js';
+import { createSupervisor } from './start-supervisor.js';
 import { serveControl } from './serve-control.js';
 import { onceSettled, type Settled } from './stack-settled.js';
 
@@ -89,27 +90,10 @@ export class RunSession {
     }
     const color = !this.#quiet && useColor(io.stderr, io.env);
     const output = new RunOutput(io.stderr, env.services.map((service) => service.name), { color, quiet: this.#quiet });
-    let supervisor: Supervisor;
-    try {
-      supervisor = new Supervisor({
-        config,
-        env,
-        allocation,
-        store,
-        only,
-        vars: io.env,
-        color,
-        output: (service, _stream, lines) => {
-          const more = output.lines(service, lines);
-          if (!more) io.stderr.once?.('drain', () => supervisor.resumeOutput());
-          return more;
-        },
-      });
-    } catch (error) {
-      await allocation.holds.release();
-      await store.release(lease.id);
-      throw error;
-    }
+    const supervisor = await createSupervisor(
+      { config, env, allocation, store, only, vars: io.env, color },
+      { stream: io.stderr, lines: (service, lines) => output.lines(service, lines) },
+    );
     this.#supervisor = supervisor;
     this.#output = output;
 

@@ -6,12 +6,13 @@ import type { FileLeaseStore } from '../../store/file-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
 import { checkServiceUsers } from '../../supervisor/check-users.js';
 import { selectServices } from '../../supervisor/select-services.js';
-import { Supervisor } from '../../supervisor/supervisor.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { followConfigFile } from '../config-reload.js';
 import { onSignal, type CliIo } from '../io.js';
+import { createSupervisor } from '../start-supervisor.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { serveControl } from '../serve-control.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
@@ -106,27 +107,10 @@ async function supervise(
   const { config, env, store, allocation, only } = input;
   const { lease } = allocation;
   const plain = new PrefixedOutput(io.stdout, env.services.map((service) => service.name), input.color);
-  let supervisor: Supervisor;
-  try {
-    supervisor = new Supervisor({
-      config,
-      env,
-      allocation,
-      store,
-      only,
-      vars: io.env,
-      color: input.color,
-      output: (service, _stream, lines) => {
-        const more = view.lines(service, lines);
-        if (!more) io.stdout.once?.('drain', () => supervisor.resumeOutput());
-        return more;
-      },
-    });
-  } catch (error) {
-    await allocation.holds.release();
-    await store.release(lease.id);
-    throw error;
-  }
+  const supervisor = await createSupervisor(
+    { config, env, allocation, store, only, vars: io.env, color: input.color },
+    { stream: io.stdout, lines: (service, lines) => view.lines(service, lines) },
+  );
   const view: UpView = input.tui ? dashboardView(supervisor, input.interrupt, input.color) : plainView(plain);
 
   const ports = servicePortsSummary(lease);
