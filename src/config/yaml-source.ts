@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../errors.js';
+import { readQuickYaml } from './yaml-events.js';
 
 export type Path = ReadonlyArray<string | number>;
 
@@ -17,7 +18,46 @@ export interface YamlSource {
 /** Alias expansions allowed while building the data: a few anchors are normal, a billion laughs is not. */
 const MAX_ALIAS_COUNT = 1000;
 
-export function parseYamlSource(text: string, displayName: string): YamlSource {
+/**
+ * Plain files (most) are read on a quick, linear path; one with tags, anchors, aliases,
+ * directives or any error by the full parser, which every message comes from. `quick: false`
+ * takes the full parser for every file (the two agree on data and places).
+ */
+export function parseYamlSource(text: string, displayName: string, options: { quick?: boolean } = {}): YamlSource {
+  const quick = options.quick === false ? null : readQuickYaml(text);
+  const full = quick ? null : readFullYaml(text, displayName);
+  let lazy: FullYaml | null = full;
+  const fullDoc = () => (lazy ??= readFullYaml(text, displayName));
+  const lines = quick ? lineStarts(text) : null;
+
+  const locate = (path: Path, options: { key?: boolean } = {}) => {
+    const wantKey = options.key ?? false;
+    const offset = quick?.offsetOf(path, wantKey) ?? null;
+    if (offset === null || !lines) {
+      const { doc, lineCounter } = fullDoc();
+      const pos = lineCounter.linePos(offsetOf(doc, path, wantKey));
+      return { line: pos.line, col: pos.col };
+    }
+    return linePos(lines, offset);
+  };
+  const issue = (path: Path, message: string, options: { key?: boolean; severity?: 'error' | 'warning' } = {}): ConfigIssue => ({
+    file: displayName,
+    ...locate(path, options),
+    message,
+    severity: options.severity ?? 'error',
+  });
+  return { displayName, data: quick ? quick.data : full?.data, syntaxIssues: full?.syntaxIssues ?? [], locate, issue };
+}
+
+interface FullYaml {
+  doc: Document;
+  lineCounter: LineCounter;
+  data: unknown;
+  syntaxIssues: ConfigIssue[];
+}
+
+/** The full parser: every syntax error and warning at its place, aliases expanded within a bound. */
+function readFullYaml(text: string, displayName: string): FullYaml {
   const lineCounter = new LineCounter();
   // Unique keys are checked below in linear time; the library's own check compares every key
   // with every other in a map, which makes a large file take minutes.
@@ -61,19 +101,26 @@ export function parseYamlSource(text: string, displayName: string): YamlSource {
       syntaxIssues.push({ file: displayName, line: pos.line, col: pos.col, message, severity: 'error' });
     }
   }
+  return { doc, lineCounter, data, syntaxIssues };
+}
 
-  const locate = (path: Path, options: { key?: boolean } = {}) => {
-    const offset = offsetOf(doc, path, options.key ?? false);
-    const pos = lineCounter.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  };
-  const issue = (path: Path, message: string, options: { key?: boolean; severity?: 'error' | 'warning' } = {}): ConfigIssue => ({
-    file: displayName,
-    ...locate(path, options),
-    message,
-    severity: options.severity ?? 'error',
-  });
-  return { displayName, data, syntaxIssues, locate, issue };
+/** Offset of the first character of every line. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+/** 1-based line and column of `offset`, as the full parser's LineCounter gives them. */
+function linePos(starts: readonly number[], offset: number): { line: number; col: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, col: offset - (starts[low] as number) + 1 };
 }
 
 /** Offsets of the keys that repeat an earlier key of the same map (merge keys `<<` may repeat). */

@@ -3,11 +3,16 @@ import type { EnvironmentConfig } from '../types.js';
 import type { Path } from '../yaml-source.js';
 import type { Report } from './report.js';
 
+/** Each service's placeholder ports (numbered from 1), made once per environment. */
+const placeholderPorts = new WeakMap<EnvironmentConfig, Map<string, ServicePorts>>();
+
 /** The context references are checked in: instance 1, each service's ports numbered from 1. */
 export function placeholderContext(env: EnvironmentConfig, service: string, project: string, vars: Readonly<Record<string, string | undefined>>): InterpolationContext {
-  const services = new Map<string, ServicePorts>(
-    env.services.map((candidate) => [candidate.name, { ports: Array.from({ length: candidate.portCount }, (_, i) => 1 + i), names: candidate.portNames }]),
-  );
+  let services = placeholderPorts.get(env);
+  if (!services) {
+    services = new Map(env.services.map((candidate) => [candidate.name, { ports: Array.from({ length: candidate.portCount }, (_, i) => 1 + i), names: candidate.portNames }]));
+    placeholderPorts.set(env, services);
+  }
   return { project, env: env.name, instance: 1, self: service, services, vars };
 }
 
