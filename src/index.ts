@@ -27,6 +27,8 @@ export { findConflicts, rangeUse, type Conflict, type RangeUse } from './ports/l
 
 export { FileLeaseStore, type FileStoreOptions } from './store/file-store.js';
 export type { LeaseStore, ClaimView, CommitResult } from './store/lease-store.js';
+export { RedisLeaseStore, type RedisStoreOptions } from './store/redis-store.js';
+export { openLeaseStore, type OpenedStore, type OpenStoreOptions } from './store/open-store.js';
 export { leaseLabel, leasePorts, type Lease, type LeaseBlock, type LeaseOwner, type LeaseView } from './store/lease.js';
 export { berthHome } from './store/berth-home.js';
 export { aliveIdentities, currentIdentity, currentOwner, identityOf, isOwnerAlive, isProcessAlive, readProcess, type OwnerIdentity, type ProcessInfo } from './platform/identity.js';

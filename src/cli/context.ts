@@ -3,13 +3,14 @@ import { selectEnvironment } from '../config/select-environment.js';
 import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
 import { readEphemeralRange } from '../platform/ephemeral.js';
-import { berthHome } from '../store/berth-home.js';
-import { FileLeaseStore } from '../store/file-store.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
+import type { LeaseStore } from '../store/lease-store.js';
+import { openLeaseStore, type OpenedStore } from '../store/open-store.js';
 import { warn, type CliIo } from './io.js';
 
-export function openStore(io: CliIo): FileLeaseStore {
-  return new FileLeaseStore({ home: berthHome(io.env), warn: (message) => warn(io, message) });
+/** The lease store BERTH_STORE names: the registry in BERTH_HOME (default), or Redis. */
+export function openStore(io: CliIo): OpenedStore {
+  return openLeaseStore({ env: io.env, warn: (message) => warn(io, message) });
 }
 
 export function loadProject(io: CliIo, file: string | undefined): BerthConfig {
@@ -35,7 +36,7 @@ export function parseInstance(value: string | undefined): number | undefined {
  * The live lease of (this ports.yaml's folder, env[, instance]). With several and no
  * `--instance`, a usage error lists them.
  */
-export async function findInstanceLease(store: FileLeaseStore, config: BerthConfig, env: string, instance: number | undefined): Promise<LeaseView> {
+export async function findInstanceLease(store: LeaseStore, config: BerthConfig, env: string, instance: number | undefined): Promise<LeaseView> {
   const candidates = (await store.list()).filter((lease) => !lease.stale && !lease.invalid && lease.root === config.root && lease.env === env);
   const chosen = instance === undefined ? candidates : candidates.filter((lease) => lease.instance === instance);
   if (chosen.length === 1) return chosen[0] as LeaseView;

@@ -3,7 +3,7 @@ import type { BerthConfig, EnvironmentConfig } from '../config/types.js';
 import { EXIT } from '../errors.js';
 import { inTerminalForeground } from '../platform/foreground-group.js';
 import type { Allocation } from '../ports/allocate.js';
-import type { FileLeaseStore } from '../store/file-store.js';
+import type { OpenedStore } from '../store/open-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../store/lease.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { instanceVariables } from './instance-variables.js';
@@ -19,7 +19,7 @@ import { onceSettled, type Settled } from './stack-settled.js';
 export interface RunInput {
   config: BerthConfig;
   env: EnvironmentConfig;
-  store: FileLeaseStore;
+  store: OpenedStore;
   allocation: Allocation;
   only: string[] | undefined;
 }

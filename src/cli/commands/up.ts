@@ -2,7 +2,7 @@ import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
 import { LocalControl } from '../../control/local-control.js';
 import { EXIT } from '../../errors.js';
 import { allocate, type Allocation } from '../../ports/allocate.js';
-import type { FileLeaseStore } from '../../store/file-store.js';
+import type { OpenedStore } from '../../store/open-store.js';
 import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.js';
 import { checkServiceUsers } from '../../supervisor/check-users.js';
 import { selectServices } from '../../supervisor/select-services.js';
@@ -93,7 +93,7 @@ async function supervise(
   input: {
     config: BerthConfig;
     env: EnvironmentConfig;
-    store: FileLeaseStore;
+    store: OpenedStore;
     allocation: Allocation;
     only: string[] | undefined;
     tui: boolean;
