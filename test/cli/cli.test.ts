@@ -40,6 +40,14 @@ describe('berth validate', () => {
     expect(result.stdout).toContain('ports.yaml: ok — project shop; dev (3 services, 3 ports)');
   });
 
+  it('a file of many environments: the ok line names twelve and says how many more', async () => {
+    const envs = Array.from({ length: 40 }, (_, i) => `  e${i}:\n    ranges: [dev]\n    services:\n      api: { cmd: node api.js }\n`).join('');
+    const { berth } = project(`version: 1\nproject: shop\nranges:\n  dev: 20800-20809\nenvironments:\n${envs}`);
+    const result = await berth('validate');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('ports.yaml: ok — project shop; ' + Array.from({ length: 12 }, (_, i) => `e${i} (1 service, 1 port)`).join(', ') + ', and 28 more environments\n');
+  });
+
   it('exit 2 with every error as ports.yaml:LINE:COL on stderr, nothing on stdout', async () => {
     const { berth } = project(stack('20800-20809').replace('version: 1', 'version: 7').replace('ports: 0', 'ports: -1'));
     const result = await berth('validate');

@@ -12,6 +12,9 @@ interface JsonIssue {
   message: string;
 }
 
+/** Environments named on the "ok" line; a larger file's line ends with how many more there are. */
+const SHOWN_ENVIRONMENTS = 12;
+
 /** `berth validate [-f FILE] [--json]`: every error and warning, exit 0 or 2. */
 export async function validateCommand(io: CliIo, options: { file?: string; json?: boolean }): Promise<number> {
   if (options.json) return validateJson(io, options.file);
@@ -24,10 +27,12 @@ export async function validateCommand(io: CliIo, options: { file?: string; json?
     printLine(io.stderr, `${errors} error${errors === 1 ? '' : 's'} in ${shown}`);
     return EXIT.usage;
   }
-  const envs = [...result.config.environments.values()].map((env) => {
+  const all = [...result.config.environments.values()];
+  const envs = all.slice(0, SHOWN_ENVIRONMENTS).map((env) => {
     const ports = env.services.reduce((total, service) => total + service.portCount, 0);
     return `${env.name} (${env.services.length} service${env.services.length === 1 ? '' : 's'}, ${ports} port${ports === 1 ? '' : 's'})`;
   });
+  if (all.length > SHOWN_ENVIRONMENTS) envs.push(`and ${all.length - SHOWN_ENVIRONMENTS} more environments`);
   printLine(io.stdout, `${shown}: ok — project ${result.config.project}; ${envs.join(', ')}`);
   return EXIT.ok;
 }
