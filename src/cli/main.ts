@@ -7,7 +7,11 @@ import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** package.json's version, inlined by the bundler (scripts/build-cli.mjs); read from the file otherwise. */
+declare const BERTH_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof BERTH_VERSION === 'string') return BERTH_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
