@@ -194,15 +194,22 @@ export class FileLeaseStore implements LeaseStore {
         this.#warn(`${this.registryFile} was not a valid registry; moved it to ${aside} and started a new one from the leases' own copies`);
       }
       // Rebuilt in this same locked step: no claim can be given a running instance's ports meanwhile.
-      if (lost) read.registry.leases = this.#mirror.readAll();
+      if (lost) {
+        read.registry.leases = this.#mirror.readAll();
+        read.registry.leftovers = this.#mirror.readLeftovers();
+      }
       const repaired = !read.corrupt && read.repairs.length > 0;
       if (repaired) this.#warn(`${this.registryFile}: ${read.repairs.join('; ')}`);
       const before = new Map(read.registry.leases.map((lease) => [lease.id, JSON.stringify(lease)]));
+      const leftoversBefore = [...(read.registry.leftovers ?? [])];
       const firstUse = !this.#mirrored();
       const result = fn(read.registry);
       if (result.write || lost || repaired) writeRegistry(this.registryFile, read.registry);
-      if (firstUse) this.#mirror.sync(read.registry.leases);
-      else this.#mirrorChanges(before, read.registry.leases);
+      if (firstUse) this.#mirror.sync(read.registry.leases, read.registry.leftovers ?? []);
+      else {
+        this.#mirrorChanges(before, read.registry.leases);
+        this.#mirror.syncLeftovers(leftoversBefore, read.registry.leftovers ?? []);
+      }
       return result.value;
     }).catch((error: unknown) => {
       throw this.#storeError(error);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
@@ -314,8 +314,8 @@ environments:
 });
 
 describe('berth gc after berth and its watchdog were both killed', () => {
-  for (const first of [null, 'ports', 'reserve'] as const) it(`ends the process groups the dead berth left, recorded in its lease${first ? `, after \`berth ${first}\` reclaimed the lease` : ', and reclaims the lease'}`, async () => {
-    const range = { none: '22170-22179', ports: '22180-22189', reserve: '22190-22199' }[first ?? 'none'];
+  for (const [first, lost] of [[null, false], ['ports', false], ['reserve', false], ['ports', true]] as const) it(`ends the process groups the dead berth left, recorded in its lease${first ? `, after \`berth ${first}\` reclaimed the lease` : ', and reclaims the lease'}${lost ? ' and registry.json was then lost' : ''}`, async () => {
+    const range = lost ? '22200-22209' : { none: '22170-22179', ports: '22180-22189', reserve: '22190-22199' }[first ?? 'none'];
     const { up, leases, env, cwd } = project(`version: 1
 ranges: { dev: ${range} }
 environments:
@@ -345,6 +345,8 @@ environments:
         expect(leases().filter((lease) => lease.owner.pid === berth.child.pid)).toEqual([]);
         expect([alive(web), alive(sleeper)]).toEqual([true, true]);
       }
+      // The registry is deleted after the reclaim: the groups are still known from their own copy.
+      if (lost) rmSync(path.join(env.BERTH_HOME, 'registry.json'));
       const gc = await runCli(['gc'], { cwd, env });
       expect(gc.stdout).toMatch(
         first
