@@ -10,6 +10,8 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** How long a connection attempt may take (default 3 s). */
   connectTimeoutMs?: number;
+  /** Told when a lost connection is back. */
+  onReconnect?: () => void;
 }
 
 type Reply = string | number | null | Reply[];
@@ -82,7 +84,7 @@ export class RedisConnection {
       reconnectStrategy: (retries: number, cause: Error): number | Error => {
         this.lastError = cause;
         if (!wasReady || !this.#options.keepReconnecting()) return cause;
-        return Math.min(100 * 2 ** retries, 2000) + Math.floor(Math.random() * 100);
+        return Math.min(100 * 2 ** retries, 1000) + Math.floor(Math.random() * 100);
       },
     };
     const { target } = this;
@@ -95,6 +97,7 @@ export class RedisConnection {
     ) as RedisClientType;
     client.on('error', (error: Error) => (this.lastError = error));
     client.on('ready', () => {
+      if (wasReady) this.#options.onReconnect?.();
       wasReady = true;
       this.lastError = null;
     });

@@ -54,6 +54,11 @@ export class LeaseHeartbeat {
     if (this.#leases.size === 0) this.stop();
   }
 
+  /** Beats at once (the connection is back): a lease missing after a restart is written again now. */
+  nudge(): void {
+    if (this.#leases.size > 0 && !this.#beating) this.#schedule(0);
+  }
+
   stop(): void {
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;

@@ -70,7 +70,7 @@ export class RedisLeaseStore implements LeaseStore {
       retryMs: Math.min(500, Math.max(50, Math.floor(this.ttlMs / 30))),
       beat: (lease) => this.#ensure(lease),
     });
-    this.#connection = new RedisConnection(this.target, { keepReconnecting: () => this.#heartbeat.size > 0 });
+    this.#connection = new RedisConnection(this.target, { keepReconnecting: () => this.#heartbeat.size > 0, onReconnect: () => this.#heartbeat.nudge() });
   }
 
   /** Where the leases are, for messages: the URL with its password masked. */
@@ -303,7 +303,10 @@ function asList(reply: Reply): Reply[] {
   return Array.isArray(reply) ? reply : [];
 }
 
-function pairs(reply: Reply): Map<string, string> {
+/** A hash as the server sent it: a flat list of fields and values (RESP2), or a map (RESP3). */
+function pairs(reply: Reply | Map<unknown, unknown> | Record<string, unknown>): Map<string, string> {
+  if (reply instanceof Map) return new Map([...reply].map(([field, value]) => [String(field), String(value)]));
+  if (reply !== null && typeof reply === 'object' && !Array.isArray(reply)) return new Map(Object.entries(reply).map(([field, value]) => [field, String(value)]));
   const list = asList(reply);
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < list.length; i += 2) map.set(String(list[i]), String(list[i + 1]));
