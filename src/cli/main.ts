@@ -114,7 +114,8 @@ export async function main(given: readonly string[], io: CliIo): Promise<number>
   program
     .command('top')
     .description('dashboard of every running instance on this machine (q closes it; the stacks keep running)')
-    .action(() => run(async () => (await import('./commands/top.js')).topCommand(io))());
+    .option('--project NAME', 'show this project\'s instances only (p in the dashboard changes it)')
+    .action((options: { project?: string }) => run(async () => (await import('./commands/top.js')).topCommand(io, options.project ? { project: options.project } : {}))());
 
   program
     .command('validate')

@@ -9,7 +9,7 @@ import { decideAfterExit } from './restart-policy.js';
 import type { LaunchSpec } from './service-env.js';
 import type { ProcessOps } from './process-tree.js';
 import { ServiceRun, type RunEnd } from './service-run.js';
-import { FINAL_STATES, type ServiceSnapshot, type ServiceState } from './service-state.js';
+import { FINAL_STATES, type ServiceInfo, type ServiceSnapshot, type ServiceState } from './service-state.js';
 import type { SpawnService } from './spawn-process.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -46,6 +46,9 @@ export class ServiceRunner {
   #reason: string | null = null;
   #run: ServiceRun | null = null;
   #restarts = 0;
+  #manualRestarts = 0;
+  /** How the run before the current one ended (`0`, `1`, `SIGTERM`), for the dashboard. */
+  #lastExit: string | null = null;
   #exitCode: number | null = null;
   #signal: string | null = null;
   #startedAt: number | null = null;
@@ -95,6 +98,24 @@ export class ServiceRunner {
       signal: this.#signal,
       startedAt: this.#startedAt === null ? null : new Date(this.#startedAt).toISOString(),
       reason: this.#reason,
+      manualRestarts: this.#manualRestarts,
+      lastExit: this.#lastExit,
+      info: this.#info(),
+    };
+  }
+
+  #info(): ServiceInfo {
+    const { config, launch } = this;
+    const ready = config.ready.kind === 'http' ? `http ${config.ready.path}` : config.ready.kind === 'log' ? `log ${JSON.stringify(config.ready.text)}` : config.ready.kind;
+    return {
+      command: launch.shell ? launch.file : [launch.file, ...launch.args].join(' '),
+      cwd: launch.cwd,
+      user: config.user,
+      portNames: config.portNames ?? [],
+      envKeys: Object.keys(launch.env).sort(),
+      dependsOn: config.dependsOn,
+      ready,
+      restart: config.restart,
     };
   }
 
@@ -137,6 +158,7 @@ export class ServiceRunner {
       this.#cancelBackoff();
       if (this.#run) await this.#stopRun(this.#run);
       this.#restarts += 1;
+      this.#manualRestarts += 1;
       this.#backoff.reset();
       await this.#spawn();
     });
@@ -195,6 +217,7 @@ export class ServiceRunner {
     this.#run = null;
     this.#exitCode = end.code;
     this.#signal = end.signal;
+    this.#lastExit = end.signal ?? (end.code === null ? null : String(end.code));
   }
 
   async #spawn(): Promise<void> {

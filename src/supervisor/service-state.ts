@@ -27,4 +27,27 @@ export interface ServiceSnapshot {
   startedAt: string | null;
   /** Why the service is in its state, when there is more to say (`failed`, `skipped`, `backoff`). */
   reason: string | null;
+  /** Of `restarts`, those asked for (`berth restart`, the dashboard, a watched file); the rest came from the restart policy. */
+  manualRestarts?: number;
+  /** Exit code (or signal) of the run before the current one, kept when a restart clears `exitCode`. */
+  lastExit?: string | null;
+  /** The service as configured, for the dashboard's details view. */
+  info?: ServiceInfo;
+}
+
+/** A service as configured, as the dashboard's details view shows it. */
+export interface ServiceInfo {
+  /** The command as berth runs it (after interpolation), argv joined by spaces. */
+  command: string;
+  cwd: string;
+  /** `user:` as configured, or null: berth's own user. */
+  user: string | null;
+  /** The names of its ports (`ports: [http, ws]`), else empty. */
+  portNames: string[];
+  /** Names of the variables berth adds to its environment (values left out: they may be secrets). */
+  envKeys: string[];
+  dependsOn: string[];
+  /** The readiness check: `port`, `http /health`, `log "text"`, `exec`, `none`. */
+  ready: string;
+  restart: string;
 }

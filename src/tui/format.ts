@@ -1,7 +1,4 @@
-import type { InstanceSnapshot } from '../control/protocol.js';
-import { formatBlock, leaseLabel, type Lease } from '../store/lease.js';
-import type { ServiceSnapshot, ServiceState } from '../supervisor/service-state.js';
-import type { GroupUsage } from '../platform/metrics.js';
+import type { ServiceState } from '../supervisor/service-state.js';
 
 /** Text for the dashboard, kept apart from blessed so it is tested as plain strings. */
 
@@ -33,35 +30,4 @@ const STATE_COLORS: Record<ServiceState, string> = {
 
 export function stateColor(state: ServiceState): string {
   return STATE_COLORS[state];
-}
-
-export function instanceRow(lease: Lease, snapshot: InstanceSnapshot | null, now: number): string {
-  const block = lease.ports ? formatBlock(lease.ports) : '-';
-  const status = snapshot ? (snapshot.stopping ? 'stopping' : formatDuration(now - Date.parse(lease.createdAt))) : 'stale';
-  return `${leaseLabel(lease)}  ${block}  ${status}`;
-}
-
-export const SERVICE_COLUMNS = ['SERVICE', 'STATE', 'PID', 'PORTS', 'CPU', 'MEM', 'RESTARTS', 'UP', 'READY'] as const;
-
-/** Cells of one service row, in SERVICE_COLUMNS order. */
-export function serviceCells(service: ServiceSnapshot, usage: GroupUsage | undefined, now: number): string[] {
-  const running = service.pid !== null;
-  return [
-    service.name,
-    service.state,
-    running ? String(service.pid) : '-',
-    service.ports.length ? service.ports.join(',') : '-',
-    running && usage ? `${usage.cpuPercent.toFixed(1)}%` : '-',
-    running && usage ? formatBytes(usage.rssBytes) : '-',
-    String(service.restarts),
-    running && service.startedAt ? formatDuration(now - Date.parse(service.startedAt)) : '-',
-    service.ready ? 'yes' : 'no',
-  ];
-}
-
-/** Rows padded into columns (the header first), each cell left-aligned. */
-export function columns(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
 }

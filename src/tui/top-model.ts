@@ -1,5 +1,6 @@
 import type { InstanceControl } from '../control/instance-control.js';
 import type { InstanceEvent, InstanceSnapshot } from '../control/protocol.js';
+import type { RangeUse } from '../ports/lease-report.js';
 import type { Lease } from '../store/lease.js';
 
 /** An instance on screen: its lease, how to reach it (null: it does not answer), its live state. */
@@ -7,10 +8,22 @@ export interface WatchedInstance {
   lease: Lease;
   control: InstanceControl | null;
   snapshot: InstanceSnapshot | null;
+  /** Why the instance is stale (its owner is gone, its socket does not answer), or absent: it is not. */
+  stale?: string | undefined;
+  /** The ranges the instance's blocks come from, with their use on this machine. */
+  ranges?: RangeUse[] | undefined;
+}
+
+/** An instance as a source finds it. */
+export interface FoundInstance {
+  lease: Lease;
+  control: InstanceControl | null;
+  stale?: string | undefined;
+  ranges?: RangeUse[] | undefined;
 }
 
 /** Where the dashboard finds instances: every one on the machine (`top`), or one (`up`). */
-export type InstanceSource = () => Promise<{ lease: Lease; control: InstanceControl | null }[]>;
+export type InstanceSource = () => Promise<FoundInstance[]>;
 
 /**
  * The instances the dashboard shows, kept live: each answering instance is followed through its
@@ -35,7 +48,13 @@ export class TopModel {
     if (!found) return;
     const byId = new Map(this.instances.map((instance) => [instance.lease.id, instance]));
     this.instances = found
-      .map(({ lease, control }) => byId.get(lease.id) ?? { lease, control, snapshot: null })
+      .map((each) => {
+        const known = byId.get(each.lease.id);
+        if (!known) return { lease: each.lease, control: each.control, snapshot: null, stale: each.stale, ranges: each.ranges };
+        known.stale = each.stale;
+        known.ranges = each.ranges;
+        return known;
+      })
       .sort((a, b) => a.lease.project.localeCompare(b.lease.project) || a.lease.env.localeCompare(b.lease.env) || a.lease.instance - b.lease.instance);
     const live = new Set(this.instances.map((instance) => instance.lease.id));
     for (const [id, subscription] of this.#subscriptions) {
@@ -72,7 +91,7 @@ export class TopModel {
       .finally(() => {
         // The stream ended: the instance stopped, or stopped answering.
         if (this.#subscriptions.get(instance.lease.id) === abort) this.#subscriptions.delete(instance.lease.id);
-        if (!abort.signal.aborted) {
+        if (!abort.signal.aborted && !instance.stale) {
           this.instances = this.instances.filter((other) => other !== instance);
           this.#changed();
         }

@@ -7,10 +7,12 @@ import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.
 import { checkServiceUsers } from '../../supervisor/check-users.js';
 import { selectServices } from '../../supervisor/select-services.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
+import { rangeUse, type RangeUse } from '../../ports/lease-report.js';
 import { Dashboard } from '../../tui/dashboard.js';
 import { TopModel } from '../../tui/top-model.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { followConfigFile } from '../config-reload.js';
+import { environmentRanges } from '../instance-ranges.js';
 import { onSignal, type CliIo } from '../io.js';
 import { createSupervisor } from '../start-supervisor.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
@@ -111,7 +113,8 @@ async function supervise(
     { config, env, allocation, store, only, vars: io.env, color: input.color },
     { stream: io.stdout, lines: (service, lines) => view.lines(service, lines) },
   );
-  const view: UpView = input.tui ? dashboardView(supervisor, input.interrupt, input.color) : plainView(plain);
+  const ranges = async () => rangeUse(environmentRanges(config, env.name), await store.list());
+  const view: UpView = input.tui ? dashboardView(supervisor, input.interrupt, input.color, ranges) : plainView(plain);
 
   const ports = servicePortsSummary(lease);
   view.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — ${input.tui ? 'q' : 'Ctrl-C'} stops it`);
@@ -154,10 +157,10 @@ function plainView(output: PrefixedOutput): UpView {
  * (and the log pane), not to the screen; q stops the stack with its progress in the status
  * line, a second q (or Ctrl-C) kills it. The terminal is restored when berth ends.
  */
-function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void, color: boolean): UpView {
+function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void, color: boolean, ranges: () => Promise<RangeUse[]>): UpView {
   const control = new LocalControl(supervisor);
   let dashboard: Dashboard | undefined;
-  const model = new TopModel(async () => [{ lease: supervisor.lease, control }], () => dashboard?.render());
+  const model = new TopModel(async () => [{ lease: supervisor.lease, control, ranges: await ranges().catch(() => undefined) }], () => dashboard?.render());
   dashboard = new Dashboard({
     model,
     mode: 'up',
@@ -166,11 +169,15 @@ function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void,
     onQuit: () => interrupt('q'),
   });
   void model.refresh();
+  // The header's range use follows other instances coming and going.
+  const refresh = setInterval(() => void model.refresh(), 5000);
+  refresh.unref();
   const shown = dashboard;
   return {
     lines: () => true,
     note: (message) => shown.message(message),
     close: () => {
+      clearInterval(refresh);
       model.close();
       shown.destroy();
     },

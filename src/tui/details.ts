@@ -1,0 +1,28 @@
+import type { Lease } from '../store/lease.js';
+import type { ServiceSnapshot } from '../supervisor/service-state.js';
+import { exitText, restartsText, serviceUrl } from './services-table.js';
+
+/** The details view of a service: one `label  value` line each, as plain text. */
+export function detailLines(service: ServiceSnapshot, lease: Lease): string[] {
+  const info = service.info;
+  const names = info?.portNames ?? [];
+  const ports = service.ports.map((port, index) => (names[index] ? `${names[index]}=${port}` : String(port))).join(', ') || '-';
+  const rows: [string, string][] = [
+    ['service', `${service.name} of ${lease.project}/${lease.env}#${lease.instance}`],
+    ['state', `${service.state}${service.reason ? ` (${service.reason})` : ''}`],
+    ['command', info?.command ?? '-'],
+    ['cwd', info?.cwd ?? '-'],
+    ['user', info?.user ?? '(berth\'s own)'],
+    ['pid', service.pid === null ? '-' : String(service.pid)],
+    ['ports', ports],
+    ['url', serviceUrl(service) ?? '-'],
+    ['ready check', info?.ready ?? '-'],
+    ['depends on', info?.dependsOn.length ? info.dependsOn.join(', ') : '-'],
+    ['restart', `${info?.restart ?? '-'}; restarts automatic/manual ${restartsText(service)}`],
+    ['last exit', exitText(service)],
+    ['started', service.startedAt ?? '-'],
+    ['env keys', info?.envKeys.length ? info.envKeys.join(' ') : '-'],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+}
