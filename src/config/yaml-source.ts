@@ -64,7 +64,7 @@ function readFullYaml(text: string, displayName: string): FullYaml {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const lines = text.split('\n');
   const hinted = new Set<number>();
-  const syntaxIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
+  const syntaxIssues: ConfigIssue[] = firstOfCascade([...doc.errors, ...doc.warnings], lineCounter).map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
     let message = error.message.split('\n')[0] ?? error.message;
     // `{ cmd: node x.js ${api.port} }`: inside { }, an unquoted ${ starts a nested mapping.
@@ -72,6 +72,10 @@ function readFullYaml(text: string, displayName: string): FullYaml {
     if (/\{[^}]*\$\{/.test(source) && !hinted.has(pos.line)) {
       hinted.add(pos.line);
       message += ' (inside { ... }, quote a value that holds ${...}: cmd: "node x.js ${api.port}")';
+    } else if (/:\s*\{\s*\w+:/.test(source) && !hinted.has(pos.line)) {
+      // `api: { cmd: node -e "f(() => {})" }`: a bare { } [ ] or comma in a value ends it early.
+      hinted.add(pos.line);
+      message += ' (inside { ... }, quote a value that holds { } [ ] or a comma, or write the service as a block)';
     }
     return {
       file: displayName,
@@ -102,6 +106,23 @@ function readFullYaml(text: string, displayName: string): FullYaml {
     }
   }
   return { doc, lineCounter, data, syntaxIssues };
+}
+
+/** Syntax errors shown: after the first, the parser's follow-ups are mostly noise from the same mistake. */
+const MAX_SYNTAX_LINES = 3;
+
+/**
+ * One mistake (an unquoted `{` in a value, say) makes the parser report every token after it:
+ * keep the first problem of each line, on the first few lines that have one.
+ */
+function firstOfCascade<T extends { pos: [number, number] }>(errors: readonly T[], lineCounter: LineCounter): T[] {
+  const lines = new Set<number>();
+  return errors.filter((error) => {
+    const { line } = lineCounter.linePos(error.pos[0]);
+    if (lines.has(line) || lines.size >= MAX_SYNTAX_LINES) return false;
+    lines.add(line);
+    return true;
+  });
 }
 
 /** Offset of the first character of every line. */

@@ -33,4 +33,12 @@ describe('YAML that reads badly', () => {
   it('keys that only look alike are distinct (1 and "1")', () => {
     expect(where('a:\n  1: x\n  "1": y\n')).toEqual([]);
   });
+
+  it('one unquoted brace in a flow map is the first error of its line with a hint, not a screen of follow-ups', () => {
+    const yaml = 'version: 1\nservices:\n  api: { cmd: node -e "setInterval(() => {}, 1000)", ports: 1 }\n  web: { cmd: node -e "x({a, b})", ports: 1 }\n  db: { cmd: "x", ports: [a, b }\n  more: [1, 2\n';
+    const issues = where(yaml);
+    expect(issues.length).toBeLessThanOrEqual(3);
+    expect(new Set(issues.map((issue) => issue.split(':')[0])).size).toBe(issues.length); // one per line
+    expect(issues[0]).toMatch(/^3:\d+: .* \(inside \{ \.\.\. \}, quote a value that holds \{ \} \[ \] or a comma, or write the service as a block\)$/);
+  });
 });
