@@ -67,6 +67,7 @@ function readFullYaml(text: string, displayName: string): FullYaml {
   const syntaxIssues: ConfigIssue[] = firstOfCascade([...doc.errors, ...doc.warnings], lineCounter).map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
     let message = error.message.split('\n')[0] ?? error.message;
+    if (/Maximum call stack size exceeded/.test(message)) message = 'nested too deeply: berth reads at most a few hundred levels of [ ] or { }';
     // `{ cmd: node x.js ${api.port} }`: inside { }, an unquoted ${ starts a nested mapping.
     const source = lines[pos.line - 1] ?? '';
     if (/\{[^}]*\$\{/.test(source) && !hinted.has(pos.line)) {

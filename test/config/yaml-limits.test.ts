@@ -41,4 +41,10 @@ describe('YAML that reads badly', () => {
     expect(new Set(issues.map((issue) => issue.split(':')[0])).size).toBe(issues.length); // one per line
     expect(issues[0]).toMatch(/^3:\d+: .* \(inside \{ \.\.\. \}, quote a value that holds \{ \} \[ \] or a comma, or write the service as a block\)$/);
   });
+
+  it('nesting deeper than the parser can follow is one error saying so, not a crash', () => {
+    const issues = where(`version: 1\nx-deep: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^2:\d+: nested too deeply: berth reads at most a few hundred levels of \[ \] or \{ \}$/);
+  });
 });
