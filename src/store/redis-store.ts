@@ -27,6 +27,8 @@ export interface RedisStoreOptions {
   host?: string;
   /** Whether a lease's owner on this machine lives (default: one batched identity check). */
   isAlive?: (lease: Lease) => boolean;
+  /** Told of each heartbeat of this process's leases: its result, or the error of a failed one. */
+  onBeat?: (lease: Lease, outcome: BeatResult | Error) => void;
 }
 
 type Kind = 'beat' | 'keep' | 'tied';
@@ -69,6 +71,7 @@ export class RedisLeaseStore implements LeaseStore {
       intervalMs: Math.max(50, Math.floor(this.ttlMs / 3)),
       retryMs: Math.min(500, Math.max(50, Math.floor(this.ttlMs / 30))),
       beat: (lease) => this.#ensure(lease),
+      ...(options.onBeat ? { onBeat: options.onBeat } : {}),
     });
     this.#connection = new RedisConnection(this.target, { keepReconnecting: () => this.#heartbeat.size > 0, onReconnect: () => this.#heartbeat.nudge() });
   }
