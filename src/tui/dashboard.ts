@@ -244,17 +244,23 @@ export class Dashboard {
     this.#boxes.log.setLabel(label.length <= rect.width - 2 ? label : ` logs: ${what} `);
   }
 
+  /** A log row: the text escaped (never read as tags), matches highlighted, the service's colours kept when berth shows colour. */
   #paintLogRow(row: LogRow): string {
-    if (row.marks.length === 0) return blessed.escape(row.text);
+    const colors = this.options.color ? row.colors : [];
+    if (row.marks.length === 0 && colors.length === 0) return blessed.escape(row.text);
+    const points = [...new Set([0, row.text.length, ...row.marks.flatMap((mark) => [mark.from, mark.to]), ...colors.map((color) => color.at)])].filter((at) => at <= row.text.length).sort((a, b) => a - b);
     let out = '';
-    let at = 0;
-    for (const mark of row.marks) {
-      out += blessed.escape(row.text.slice(at, mark.from));
-      const hit = blessed.escape(row.text.slice(mark.from, mark.to));
-      out += this.options.color ? `{${mark.current ? 'red' : 'yellow'}-bg}{black-fg}${hit}{/black-fg}{/${mark.current ? 'red' : 'yellow'}-bg}` : `{inverse}${hit}{/inverse}`;
-      at = mark.to;
-    }
-    return out + blessed.escape(row.text.slice(at));
+    points.forEach((at, index) => {
+      for (const color of colors) if (color.at === at) out += color.code;
+      const next = points[index + 1];
+      if (next === undefined) return;
+      const piece = blessed.escape(row.text.slice(at, next));
+      const mark = row.marks.find((each) => each.from <= at && at < each.to);
+      if (!mark) out += piece;
+      else if (!this.options.color) out += `{inverse}${piece}{/inverse}`;
+      else out += `{${mark.current ? 'red' : 'yellow'}-bg}{black-fg}${piece}{/black-fg}{/${mark.current ? 'red' : 'yellow'}-bg}`;
+    });
+    return colors.length ? `${out}\x1b[0m` : out;
   }
 
   #drawBottom(width: number): void {

@@ -5,14 +5,26 @@ export const LOG_SCROLLBACK = 5000;
 
 interface Line {
   text: string;
+  /** The service's colour codes (SGR) and where in `text` each came. */
+  colors: Color[] | null;
   /** When the dashboard received it; null for the history it was given on opening. */
   at: number | null;
 }
 
-/** One row of the pane: plain text, and the ranges of it to highlight (`current`: the match n/N went to). */
+/** An SGR sequence (`\x1b[31m`) of a service's output, at a position of the line's text. */
+export interface Color {
+  at: number;
+  code: string;
+}
+
+/**
+ * One row of the pane: plain text, the ranges of it to highlight (`current`: the match n/N went
+ * to), and the service's colours in it (those before the row's start at 0, so a wrapped row keeps its colour).
+ */
 export interface LogRow {
   text: string;
   marks: { from: number; to: number; current: boolean }[];
+  colors: Color[];
 }
 
 /**
@@ -50,7 +62,7 @@ export class LogView {
   write(text: string, at: number | null): void {
     const parts = (this.#partial + text).split('\n');
     this.#partial = parts.pop() ?? '';
-    for (const part of parts) this.#lines.push({ text: clean(part), at });
+    for (const part of parts) this.#lines.push({ ...clean(part), at });
     // Trimmed in batches, so a flood does not move the whole array on every chunk.
     if (this.#lines.length > this.#max + (this.#max >> 3)) {
       const over = this.#lines.length - this.#max;
@@ -152,6 +164,7 @@ export class LogView {
     const prefix = this.#prefix(line);
     const text = prefix + line.text;
     const marks: LogRow['marks'] = [];
+    const colors = (line.colors ?? []).map((color) => ({ at: color.at + prefix.length, code: color.code }));
     if (this.#search) {
       for (let at = line.text.indexOf(this.#search); at !== -1; at = line.text.indexOf(this.#search, at + this.#search.length)) {
         marks.push({ from: prefix.length + at, to: prefix.length + at + this.#search.length, current: index === this.#match });
@@ -160,21 +173,43 @@ export class LogView {
     if (!this.wrap) {
       const cut = text.length > width;
       const shown = cut ? `${text.slice(0, width - 1)}›` : text;
-      return [{ text: shown, marks: clip(marks, 0, cut ? width - 1 : width) }];
+      return [{ text: shown, marks: clip(marks, 0, cut ? width - 1 : width), colors: colorsIn(colors, 0, cut ? width - 1 : width) }];
     }
     const rows: LogRow[] = [];
     for (let from = 0; from < text.length || from === 0; from += width) {
-      rows.push({ text: text.slice(from, from + width), marks: clip(marks, from, from + width) });
+      rows.push({ text: text.slice(from, from + width), marks: clip(marks, from, from + width), colors: colorsIn(colors, from, from + width) });
       if (text.length === 0) break;
     }
     return rows;
   }
 }
 
-/** A service's line as the pane shows it: no control sequences (colours, cursor moves, \r), tabs as spaces. */
-export function clean(line: string): string {
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;:]*m/g;
+
+/**
+ * A service's line as the pane shows it: the text without control sequences (cursor moves, \r,
+ * other escapes), tabs as spaces; its colour codes (SGR) apart, with where they were.
+ */
+export function clean(line: string): { text: string; colors: Color[] | null } {
   // eslint-disable-next-line no-control-regex
-  return stripVTControlCharacters(line).replace(/\t/g, '    ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  const tidy = (part: string) => stripVTControlCharacters(part).replace(/\t/g, '    ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  if (!line.includes('\x1b[')) return { text: tidy(line), colors: null };
+  const colors: Color[] = [];
+  let text = '';
+  let from = 0;
+  for (const match of line.matchAll(SGR)) {
+    text += tidy(line.slice(from, match.index));
+    colors.push({ at: text.length, code: match[0] });
+    from = match.index + match[0].length;
+  }
+  text += tidy(line.slice(from));
+  return { text, colors: colors.length ? colors : null };
+}
+
+/** The colours that apply within [from, to), relative to from: those before it move to 0. */
+function colorsIn(colors: Color[], from: number, to: number): Color[] {
+  return colors.filter((color) => color.at < to).map((color) => ({ at: Math.max(0, color.at - from), code: color.code }));
 }
 
 function clip(marks: LogRow['marks'], from: number, to: number): LogRow['marks'] {

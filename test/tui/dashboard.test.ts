@@ -196,7 +196,7 @@ describe('dashboard on a fake screen', () => {
     await waitFor(() => quits.length === 1, 1000, 'q');
   });
 
-  it('shows service output verbatim: braces and JSON lines as they are, ANSI colours stripped', async () => {
+  it('shows service output verbatim: braces and JSON lines as they are, ANSI colours stripped when berth shows no colour', async () => {
     const shop = shopInstance();
     const { screen } = await start(100, 30, [{ lease: shop.snapshot.lease, control: shop }]);
     await waitFor(() => screen.text().includes('{"level":"info","msg":"listening on {port}"}'), 2000, () => `the JSON line verbatim:\n${screen.text()}`);
@@ -204,6 +204,27 @@ describe('dashboard on a fake screen', () => {
     shop.write('\x1b[31m{bold}red{/bold}\x1b[0m {open} {close}\n');
     await waitFor(() => screen.text().includes('{bold}red{/bold} {open} {close}'), 2000, () => `tags in output shown as text:\n${screen.text()}`);
     expect(screen.text()).not.toContain('[31m');
+  });
+
+  it('keeps a service\'s colours when berth shows colour, across a wrapped row and beside a search match', async () => {
+    const shop = shopInstance();
+    const { screen } = await start(60, 30, [{ lease: shop.snapshot.lease, control: shop }], { color: true });
+    shop.write(`plain \x1b[31mred {braces} ${'r'.repeat(60)}\x1b[0m after\n`);
+    await waitFor(() => screen.text().includes('red {braces}'), 2000, () => screen.text());
+    const fg = (text: string, row?: number) => {
+      for (let y = 0; y < 30; y++) {
+        if (row !== undefined && y !== row) continue;
+        const line = screen.term.buffer.active.getLine(y);
+        const at = line?.translateToString(true).indexOf(text) ?? -1;
+        if (at !== -1) return { y, color: line?.getCell(at)?.getFgColor(), mode: line?.getCell(at)?.getFgColorMode() };
+      }
+      return undefined;
+    };
+    const red = fg('red {braces}');
+    expect(red?.color).toBe(1); // red, from the service
+    expect(fg('plain ')?.mode).toBe(0); // default colour before it
+    expect(fg('rrrr', (red?.y ?? 0) + 1)?.color).toBe(1); // the wrapped row stays red
+    expect(fg(' after')?.mode).toBe(0);
   });
 
   it('search highlights every match; n and N go to the next and previous', async () => {
