@@ -213,7 +213,7 @@ export class Dashboard {
   #drawServices(rect: Rect, services: ServiceSnapshot[], selected: ServiceSnapshot | undefined, now: number, urls: { x: number; y: number; text: string; url: string }[]): void {
     const inner = rect.width - 2;
     const rows = services.map((service) => serviceRow(service, service.pid ? this.usage.get(service.pid) : undefined, now));
-    const table = layoutServices(rows, inner, this.sort);
+    const table = layoutServices(rows, inner - 1, this.sort); // a column of space before the border
     const selectedIndex = selected ? services.indexOf(selected) : -1;
     const body = this.#window(table.lines, selectedIndex, rect.height - 3, inner, (_line, index) => {
       const cells = layoutCells(rows[index] as string[], table.fitted, table.columns);

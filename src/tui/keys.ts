@@ -48,13 +48,13 @@ export interface KeyBinding {
 
 export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'help', keys: ['?'], label: '?', help: 'show or hide this help', hint: 'help' },
-  { action: 'quit', keys: ['q', 'C-c'], label: 'q', help: 'quit (berth up: stop the stack; a second q kills it)', hint: 'quit' },
+  { action: 'quit', keys: ['q', 'C-c'], label: 'q/C-c', help: 'quit (berth up: stop the stack; a second q kills it)', hint: 'quit' },
   { action: 'up', keys: ['up', 'k'], label: '↑/k', help: 'select the previous row (in the log: scroll up)' },
   { action: 'down', keys: ['down', 'j'], label: '↓/j', help: 'select the next row (in the log: scroll down)' },
-  { action: 'pageUp', keys: ['pageup', 'C-b'], label: 'PgUp', help: 'scroll the log a page up (pauses following)' },
-  { action: 'pageDown', keys: ['pagedown', 'C-f'], label: 'PgDn', help: 'scroll the log a page down' },
-  { action: 'top', keys: ['g', 'home'], label: 'g', help: 'go to the first line of the log' },
-  { action: 'bottom', keys: ['S-g', 'end'], label: 'G', help: 'go to the last line of the log and follow it' },
+  { action: 'pageUp', keys: ['pageup', 'C-b'], label: 'PgUp/C-b', help: 'scroll the log a page up (pauses following)' },
+  { action: 'pageDown', keys: ['pagedown', 'C-f'], label: 'PgDn/C-f', help: 'scroll the log a page down' },
+  { action: 'top', keys: ['g', 'home'], label: 'g/Home', help: 'go to the first line of the log' },
+  { action: 'bottom', keys: ['S-g', 'end'], label: 'G/End', help: 'go to the last line of the log and follow it' },
   { action: 'nextPane', keys: ['tab'], label: 'tab', help: 'next pane (instances, services, log)', hint: 'pane' },
   { action: 'previousPane', keys: ['S-tab'], label: 'S-tab', help: 'previous pane' },
   { action: 'open', keys: ['enter', 'l'], label: 'enter/l', help: 'open: the instance\'s services, the service\'s log' },
@@ -92,7 +92,8 @@ export function keyHints(mode: 'top' | 'up', width: number, quitHint = 'quit'): 
   let line = '';
   for (const binding of bindingsFor(mode)) {
     if (!binding.hint) continue;
-    const hint = `${binding.label} ${binding.action === 'quit' ? quitHint : binding.hint}`;
+    const key = binding.label === '/' ? '/' : (binding.label.split('/')[0] as string);
+    const hint = `${key} ${binding.action === 'quit' ? quitHint : binding.hint}`;
     const next = line ? `${line}  ${hint}` : hint;
     if (next.length > width) break;
     line = next;
