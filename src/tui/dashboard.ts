@@ -3,7 +3,7 @@ import { GroupMetrics, type GroupUsage } from '../platform/metrics.js';
 import { leaseLabel } from '../store/lease.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
-import { detailLines } from './details.js';
+import { detailLines, foldLines } from './details.js';
 import { GAP, layoutCells } from './fit-columns.js';
 import { stateColor } from './format.js';
 import { hyperlinkAt, hyperlinksSupported } from './hyperlinks.js';
@@ -274,7 +274,8 @@ export class Dashboard {
   #drawOverlay(instance: WatchedInstance | undefined, service: ServiceSnapshot | undefined): void {
     const overlay = this.#boxes.overlay;
     if (!this.overlay) return void overlay.hide();
-    const lines = this.overlay === 'help' ? helpLines(this.options.mode) : instance && service ? detailLines(service, instance.lease) : ['no service selected'];
+    const inner = Math.floor(((this.screen.width as number) || 80) * 0.9) - 2;
+    const lines = foldLines(this.overlay === 'help' ? helpLines(this.options.mode) : instance && service ? detailLines(service, instance.lease) : ['no service selected'], inner);
     const height = Math.min(lines.length + 2, (this.screen.height as number) - 2);
     Object.assign(overlay, { height });
     this.overlayHeight = height - 2;

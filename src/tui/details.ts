@@ -26,3 +26,21 @@ export function detailLines(service: ServiceSnapshot, lease: Lease): string[] {
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
 }
+
+/** Lines folded to `width`: a long value goes on below its label's column, split at spaces where it can be. */
+export function foldLines(lines: readonly string[], width: number): string[] {
+  if (width < 20) return [...lines];
+  const out: string[] = [];
+  for (const line of lines) {
+    const indent = ' '.repeat(Math.min(line.search(/ {2}\S/) + 2, 20));
+    let rest = line;
+    while (rest.length > width) {
+      const room = rest.lastIndexOf(' ', width);
+      const at = room > indent.length ? room : width;
+      out.push(rest.slice(0, at));
+      rest = indent + rest.slice(at).trimStart();
+    }
+    out.push(rest);
+  }
+  return out;
+}

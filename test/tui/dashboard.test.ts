@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dashboard, type DashboardOptions } from '../../src/tui/dashboard.js';
+import { hyperlinksSupported } from '../../src/tui/hyperlinks.js';
 import { bindingsFor, KEY_TABLE, keyHints } from '../../src/tui/keys.js';
 import { NOTE_MS } from '../../src/tui/notes.js';
 import { SERVICE_TABLE } from '../../src/tui/services-table.js';
@@ -177,9 +178,11 @@ describe('dashboard on a fake screen', () => {
     expect(screen.text()).not.toContain('new line while paused');
     screen.press('f');
     await sees('new line while paused', 'the line once followed again');
+    const before = screen.raw().length;
     screen.press('m');
     await sees('mouse capture off', 'mouse capture off');
     expect(dashboard.mouse).toBe(false);
+    expect(screen.raw().slice(before)).toContain('\x1b[?1000l'); // the terminal told to stop reporting the mouse
     screen.press('m');
     await sees('mouse capture on', 'mouse capture on');
     screen.press('e');
@@ -338,6 +341,22 @@ describe('dashboard on a fake screen', () => {
     clock.advance(1);
     await waitFor(() => !screen.lines()[28]?.includes('nodemon: stopping'), 2000, 'the note to expire');
     expect(screen.lines()[29]).toContain('? help');
+  });
+
+  it('URLs are OSC 8 links where the terminal shows them, plain text elsewhere', async () => {
+    const shop = shopInstance();
+    const linked = await start(200, 30, [{ lease: shop.snapshot.lease, control: shop }], { env: { BERTH_HYPERLINKS: '1' } });
+    await waitFor(() => linked.screen.raw().includes('\x1b]8;;http://127.0.0.1:4101\x1b\\http://127.0.0.1:4101\x1b]8;;\x1b\\'), 2000, 'a link for db');
+    expect(linked.screen.text()).toContain('http://127.0.0.1:4101');
+    open?.model.close();
+    open?.dashboard.destroy();
+    const plain = await start(200, 30, [{ lease: shop.snapshot.lease, control: shop }], { env: { TERM_PROGRAM: 'Apple_Terminal' } });
+    await waitFor(() => plain.screen.text().includes('http://127.0.0.1:4101'), 2000, 'the URL as text');
+    expect(plain.screen.raw()).not.toContain('\x1b]8;;');
+    expect(hyperlinksSupported({ TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.3a' })).toBe(false);
+    expect(hyperlinksSupported({ TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.4' })).toBe(true);
+    expect(hyperlinksSupported({ VTE_VERSION: '7200' })).toBe(true);
+    expect(hyperlinksSupported({ BERTH_HYPERLINKS: '0', TERM_PROGRAM: 'WezTerm' })).toBe(false);
   });
 
   it('a stale instance is shown as such, with its reason', async () => {

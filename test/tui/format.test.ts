@@ -92,3 +92,12 @@ describe('dashboard text', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, null]);
   });
 });
+
+describe('details', () => {
+  it('long values fold below their column, nothing cut', async () => {
+    const { foldLines } = await import('../../src/tui/details.js');
+    const folded = foldLines(['env keys     API_PORT BERTH_ENV BERTH_INSTANCE BERTH_PROJECT BERTH_SERVICE PORT PORT_HTTP'], 40);
+    expect(folded).toEqual(['env keys     API_PORT BERTH_ENV', '             BERTH_INSTANCE', '             BERTH_PROJECT BERTH_SERVICE', '             PORT PORT_HTTP']);
+    for (const line of folded) expect(line.length).toBeLessThanOrEqual(40);
+  });
+});
