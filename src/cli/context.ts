@@ -5,13 +5,10 @@ import { BerthError, EXIT, UsageError } from '../errors.js';
 import { readEphemeralRange } from '../platform/ephemeral.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
 import type { LeaseStore } from '../store/lease-store.js';
-import { openLeaseStore, type OpenedStore } from '../store/open-store.js';
-import { warn, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
 
-/** The lease store BERTH_STORE names: the registry in BERTH_HOME (default), or Redis. */
-export function openStore(io: CliIo): OpenedStore {
-  return openLeaseStore({ env: io.env, warn: (message) => warn(io, message) });
-}
+/** The lease store (also in store-access.ts, for commands that need no ports.yaml). */
+export { openStore } from './store-access.js';
 
 export function loadProject(io: CliIo, file: string | undefined): BerthConfig {
   const config = loadConfig({ file, cwd: io.cwd, vars: io.env, ephemeral: readEphemeralRange() });

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { findConfig } from '../config/find-config.js';
-import { ControlClient } from '../control/control-client.js';
 import type { InstanceControl } from '../control/instance-control.js';
 import type { InstanceSnapshot } from '../control/protocol.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
-import { openStore } from './context.js';
+import { openStore } from './store-access.js';
 import type { CliIo } from './io.js';
 
 /** A supervisor's lease and what its control socket answered (null: it did not answer). */
@@ -35,6 +34,8 @@ export async function listInstances(io: CliIo, options: { all?: boolean; file?: 
   return Promise.all(
     leases.map(async (lease) => {
       if (lease.stale || !lease.socket) return { lease, client: null, snapshot: null };
+      // The socket client (and node:http) loads only when there is an instance to ask.
+      const { ControlClient } = await import('../control/control-client.js');
       const client = new ControlClient(lease.socket, { timeoutMs: 2000 });
       const snapshot = await client.instance().catch(() => null);
       return snapshot ? { lease, client, snapshot } : { lease: { ...lease, stale: true }, client: null, snapshot: null };

@@ -2,7 +2,7 @@ import { parseRangeText } from '../../config/port-range.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { probePorts } from '../../ports/bind-probe.js';
 import { leaseLabel, leasePorts } from '../../store/lease.js';
-import { openStore } from '../context.js';
+import { openStore } from '../store-access.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 
 interface PortCheck {

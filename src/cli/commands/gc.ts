@@ -3,7 +3,7 @@ import { leaseLabel } from '../../store/lease.js';
 import { WrittenRecords } from '../../store/written-record.js';
 import { reapGroups } from '../../supervisor/reap.js';
 import { removeOrphanedFiles } from '../../supervisor/written-files.js';
-import { openStore } from '../context.js';
+import { openStore } from '../store-access.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 
 /**

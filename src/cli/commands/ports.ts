@@ -4,7 +4,7 @@ import { EXIT } from '../../errors.js';
 import { findListeners } from '../../platform/listeners.js';
 import { findConflicts, rangeUse } from '../../ports/lease-report.js';
 import { formatBlock, leaseLabel, leasePorts, type LeaseView } from '../../store/lease.js';
-import { openStore } from '../context.js';
+import { openStore } from '../store-access.js';
 import { printJson, printLine, table, warn, type CliIo } from '../io.js';
 
 /**

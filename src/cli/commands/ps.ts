@@ -1,5 +1,3 @@
-import { checkConfigFile } from '../../config/load-config.js';
-import { selectEnvironment } from '../../config/select-environment.js';
 import type { BerthConfig } from '../../config/types.js';
 import { EXIT } from '../../errors.js';
 import { formatBlock, leaseLabel } from '../../store/lease.js';
@@ -12,7 +10,7 @@ import { printJson, printLine, table, type CliIo } from '../io.js';
  * states — of this project, or of every project with `--all`; of ENV only when it is given.
  */
 export async function psCommand(io: CliIo, envName: string | undefined, options: { all?: boolean; json?: boolean; file?: string }): Promise<number> {
-  if (envName !== undefined && !options.all) checkEnvironmentName(io, options.file, envName);
+  if (envName !== undefined && !options.all) await checkEnvironmentName(io, options.file, envName);
   const instances = (await listInstances(io, options)).filter((instance) => envName === undefined || instance.lease.env === envName);
   if (options.json) {
     printJson(io, { instances: instances.map(toJson) });
@@ -38,9 +36,10 @@ export async function psCommand(io: CliIo, envName: string | undefined, options:
 /**
  * An ENV that this project's ports.yaml does not have is a usage error listing the ones it has.
  * A ports.yaml that does not validate (being edited while its stack runs) lists nothing: ps
- * still shows the instances, filtered by the name as given.
+ * still shows the instances, filtered by the name as given. The config stack loads only here.
  */
-function checkEnvironmentName(io: CliIo, file: string | undefined, envName: string): void {
+async function checkEnvironmentName(io: CliIo, file: string | undefined, envName: string): Promise<void> {
+  const [{ checkConfigFile }, { selectEnvironment }] = await Promise.all([import('../../config/load-config.js'), import('../../config/select-environment.js')]);
   let config: BerthConfig | null = null;
   try {
     config = checkConfigFile({ file, cwd: io.cwd, vars: io.env, ephemeral: null }).config;
