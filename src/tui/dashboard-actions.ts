@@ -1,4 +1,6 @@
+import { leaseLabel } from '../store/lease.js';
 import { FINAL_STATES } from '../supervisor/service-state.js';
+import { saveLog } from './save-log.js';
 import type { Dashboard, Pane } from './dashboard.js';
 import type { KeyAction } from './keys.js';
 import { LinePrompt } from './line-prompt.js';
@@ -100,7 +102,7 @@ export class DashboardActions {
         d.message(d.mouse ? 'mouse capture on: click selects, the wheel scrolls the log' : 'mouse capture off: select text with the mouse and copy as usual; m turns it back on');
         return;
       case 'saveLog':
-        return d.saveVisibleLog();
+        return this.#saveLog();
     }
   }
 
@@ -153,6 +155,19 @@ export class DashboardActions {
     if (!d.log.search) return d.message('no search: / to search');
     const found = d.log.jump(direction, d.logHeight);
     d.message(found ? `match ${found.index} of ${found.count} for "${d.log.search}"` : `no line has "${d.log.search}"`);
+  }
+
+  #saveLog(): void {
+    const d = this.#d;
+    const { instance, service } = d.selected();
+    if (!instance) return d.message('no instance selected');
+    const label = `${leaseLabel(instance.lease).replace(/[/#]/g, '-')}-${d.allLogs ? 'all' : (service?.name ?? 'none')}`;
+    try {
+      const file = saveLog(d.log.text(), label, d.clock.now(), d.options.saveFolder);
+      d.message(`log written to ${file} (${d.log.length} lines)`);
+    } catch (error) {
+      d.message(`cannot write the log: ${(error as Error).message}`, 'error');
+    }
   }
 
   async #act(action: 'restart' | 'stop' | 'start'): Promise<void> {

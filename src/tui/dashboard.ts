@@ -1,22 +1,21 @@
 import blessed from 'blessed';
 import { GroupMetrics, type GroupUsage } from '../platform/metrics.js';
-import { leaseLabel } from '../store/lease.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { ServiceSnapshot } from '../supervisor/service-state.js';
 import { detailLines, foldLines } from './details.js';
-import { GAP, layoutCells } from './fit-columns.js';
-import { stateColor } from './format.js';
 import { hyperlinkAt, hyperlinksSupported } from './hyperlinks.js';
 import { headerLine, instanceLines, instancesWidth } from './instances-pane.js';
 import { bindingOf, helpLines, keyHints, type KeyAction } from './keys.js';
 import { layout, type Rect } from './layout.js';
 import { LinePrompt } from './line-prompt.js';
-import { LogView, type LogRow } from './log-view.js';
+import { LogView } from './log-view.js';
+import { paint, paintLogRow, windowRows } from './paint.js';
+import { servicesPane, type ScreenLink } from './services-pane.js';
 import { Notes, type NoteKind } from './notes.js';
-import { saveLog } from './save-log.js';
-import { layoutServices, nextSort, serviceRow, serviceUrl, sortServices, URL_COLUMN, type ServiceSort } from './services-table.js';
+import { nextSort, sortServices, type ServiceSort } from './services-table.js';
 import type { TopModel, WatchedInstance } from './top-model.js';
 import { DashboardActions } from './dashboard-actions.js';
+import { bindMouse } from './dashboard-mouse.js';
 
 export interface DashboardOptions {
   model: TopModel;
@@ -107,7 +106,7 @@ export class Dashboard {
     };
     this.#actions = new DashboardActions(this);
     this.screen.on('keypress', (ch: string | undefined, key: { full?: string } | undefined) => this.#key(ch, key?.full ?? ch));
-    this.#bindMouse();
+    bindMouse(this, this.#boxes);
     this.screen.program.enableMouse();
     this.#metricsTimer = setInterval(() => this.#sampleMetrics(), 1000);
     this.#metricsTimer.unref();
@@ -177,10 +176,15 @@ export class Dashboard {
     b.header.setContent(this.paint(headerLine(instance, extra, width), undefined, true));
     if (shape.instances) {
       const lines = instanceLines(instances, shape.instances.width - 2, now);
-      b.instances.setContent(this.#window(lines, instances.length ? this.instanceIndex : -1, shape.instances.height - 2, shape.instances.width - 2, (line, index) => this.paint(line, instances[index]?.stale ? 'gray' : undefined)).join('\n'));
+      b.instances.setContent(windowRows(lines, instances.length ? this.instanceIndex : -1, shape.instances.height - 2, shape.instances.width - 2, (line, index) => this.paint(line, instances[index]?.stale ? 'gray' : undefined)).join('\n'));
     }
-    const urls: { x: number; y: number; text: string; url: string }[] = [];
-    if (shape.services) this.#drawServices(shape.services, services, service, now, urls);
+    let urls: ScreenLink[] = [];
+    if (shape.services) {
+      const pane = servicesPane({ rect: shape.services, services, selected: service, usage: (each) => (each.pid ? this.usage.get(each.pid) : undefined), now, sort: this.sort, colorOn: this.options.color });
+      b.services.setContent(pane.content);
+      b.services.setLabel(pane.label);
+      urls = pane.links;
+    }
     this.#followSelectedLog();
     this.#drawLog(shape.log, service);
     this.#drawBottom(width);
@@ -190,9 +194,7 @@ export class Dashboard {
   }
 
   paint(text: string, color: string | undefined, bold = false): string {
-    const escaped = blessed.escape(text);
-    if (!this.options.color || (!color && !bold)) return escaped;
-    return `${bold ? '{bold}' : ''}${color ? `{${color}-fg}` : ''}${escaped}${color ? `{/${color}-fg}` : ''}${bold ? '{/bold}' : ''}`;
+    return paint(text, color, this.options.color, bold);
   }
 
   #place(element: blessed.Widgets.BoxElement, rect: Rect | null): void {
@@ -201,66 +203,15 @@ export class Dashboard {
     Object.assign(element, { left: rect.left, top: rect.top, width: rect.width, height: rect.height });
   }
 
-  /** The rows that fit in `height` around the selected one, the selected one shown inverse across the pane. */
-  #window(lines: string[], selected: number, height: number, width: number, paint: (line: string, index: number) => string): string[] {
-    const first = Math.max(0, Math.min(selected - height + 1, lines.length - height, selected));
-    return lines.slice(Math.max(0, first), Math.max(0, first) + height).map((line, at) => {
-      const index = Math.max(0, first) + at;
-      return index === selected ? `{inverse}${blessed.escape(line.padEnd(width))}{/inverse}` : paint(line, index);
-    });
-  }
-
-  #drawServices(rect: Rect, services: ServiceSnapshot[], selected: ServiceSnapshot | undefined, now: number, urls: { x: number; y: number; text: string; url: string }[]): void {
-    const inner = rect.width - 2;
-    const rows = services.map((service) => serviceRow(service, service.pid ? this.usage.get(service.pid) : undefined, now));
-    const table = layoutServices(rows, inner - 1, this.sort); // a column of space before the border
-    const selectedIndex = selected ? services.indexOf(selected) : -1;
-    const body = this.#window(table.lines, selectedIndex, rect.height - 3, inner, (_line, index) => {
-      const cells = layoutCells(rows[index] as string[], table.fitted, table.columns);
-      const service = services[index] as ServiceSnapshot;
-      return cells.map((cell, at) => (table.fitted[at]?.index === 1 ? this.paint(cell, stateColor(service.state)) : blessed.escape(cell))).join(' '.repeat(GAP));
-    });
-    const first = Math.max(0, Math.min(selectedIndex - (rect.height - 3) + 1, table.lines.length - (rect.height - 3), selectedIndex));
-    const urlAt = table.fitted.findIndex((column) => column.index === URL_COLUMN);
-    if (urlAt !== -1) {
-      const x = rect.left + 1 + table.fitted.slice(0, urlAt).reduce((sum, column) => sum + column.width + GAP, 0);
-      services.slice(first, first + rect.height - 3).forEach((service, at) => {
-        const url = serviceUrl(service);
-        if (url && first + at !== selectedIndex) urls.push({ x, y: rect.top + 2 + at, text: url, url });
-      });
-    }
-    this.#boxes.services.setContent([this.paint(table.header, undefined, true), ...(services.length ? body : ['(no services)'])].join('\n'));
-    this.#boxes.services.setLabel(` services${this.sort.column !== null ? ` by ${table.columns[this.sort.column]?.header.toLowerCase()}` : ''} `);
-  }
-
   #drawLog(rect: Rect, service: ServiceSnapshot | undefined): void {
     const inner = { width: rect.width - 2, height: rect.height - 2 };
     this.logHeight = Math.max(1, inner.height);
     const rows = this.log.rows(inner.width, inner.height);
-    this.#boxes.log.setContent(rows.map((row) => this.#paintLogRow(row)).join('\n'));
+    this.#boxes.log.setContent(rows.map((row) => paintLogRow(row, this.options.color)).join('\n'));
     const what = this.allLogs ? 'all services' : (service?.name ?? '-');
     const flags = [this.log.follow ? 'following' : 'paused', this.log.wrap ? 'wrap' : 'no wrap', this.log.search ? `"${this.log.search}" ${this.log.matches().length} found` : ''].filter(Boolean);
     const label = ` logs: ${what} — ${flags.join(', ')} — ${this.log.position(inner.height)} `;
     this.#boxes.log.setLabel(label.length <= rect.width - 2 ? label : ` logs: ${what} `);
-  }
-
-  /** A log row: the text escaped (never read as tags), matches highlighted, the service's colours kept when berth shows colour. */
-  #paintLogRow(row: LogRow): string {
-    const colors = this.options.color ? row.colors : [];
-    if (row.marks.length === 0 && colors.length === 0) return blessed.escape(row.text);
-    const points = [...new Set([0, row.text.length, ...row.marks.flatMap((mark) => [mark.from, mark.to]), ...colors.map((color) => color.at)])].filter((at) => at <= row.text.length).sort((a, b) => a - b);
-    let out = '';
-    points.forEach((at, index) => {
-      for (const color of colors) if (color.at === at) out += color.code;
-      const next = points[index + 1];
-      if (next === undefined) return;
-      const piece = blessed.escape(row.text.slice(at, next));
-      const mark = row.marks.find((each) => each.from <= at && at < each.to);
-      if (!mark) out += piece;
-      else if (!this.options.color) out += `{inverse}${piece}{/inverse}`;
-      else out += `{${mark.current ? 'red' : 'yellow'}-bg}{black-fg}${piece}{/black-fg}{/${mark.current ? 'red' : 'yellow'}-bg}`;
-    });
-    return colors.length ? `${out}\x1b[0m` : out;
   }
 
   #drawBottom(width: number): void {
@@ -337,47 +288,6 @@ export class Dashboard {
     this.mouse = on;
     if (on) this.screen.program.enableMouse();
     else this.screen.program.disableMouse();
-  }
-
-  saveVisibleLog(): void {
-    const { instance, service } = this.selected();
-    if (!instance) return this.message('no instance selected');
-    const label = `${leaseLabel(instance.lease).replace(/[/#]/g, '-')}-${this.allLogs ? 'all' : (service?.name ?? 'none')}`;
-    try {
-      const file = saveLog(this.log.text(), label, this.clock.now(), this.options.saveFolder);
-      this.message(`log written to ${file} (${this.log.length} lines)`);
-    } catch (error) {
-      this.message(`cannot write the log: ${(error as Error).message}`, 'error');
-    }
-  }
-
-  #bindMouse(): void {
-    const { instances, services, log } = this.#boxes;
-    instances.on('click', (data: { y: number }) => {
-      const row = data.y - (instances.atop as number) - 1;
-      if (row >= 0 && row < this.visibleInstances().length) this.instanceIndex = row;
-      this.focus = 'instances';
-      this.draw();
-    });
-    services.on('click', (data: { y: number }) => {
-      const row = data.y - (services.atop as number) - 2;
-      const picked = this.selected().services[row];
-      if (picked) this.serviceName = picked.name;
-      this.focus = 'services';
-      this.draw();
-    });
-    log.on('wheelup', () => {
-      this.log.scroll(-3, this.logHeight);
-      this.render();
-    });
-    log.on('wheeldown', () => {
-      this.log.scroll(3, this.logHeight);
-      this.render();
-    });
-    log.on('click', () => {
-      this.focus = 'log';
-      this.draw();
-    });
   }
 
   /** The next sort (for the actions). */
