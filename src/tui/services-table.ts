@@ -8,9 +8,9 @@ export const SERVICE_TABLE: readonly Column[] = [
   { header: 'STATE', priority: 0 },
   { header: 'PID', priority: 4, right: true },
   { header: 'PORTS', priority: 1 },
-  { header: 'HEALTH', priority: 2 },
   { header: 'CPU', priority: 3, right: true },
   { header: 'MEM', priority: 3, right: true },
+  { header: 'HEALTH', priority: 2 },
   { header: 'RESTARTS', priority: 4, right: true },
   { header: 'UP', priority: 2, right: true },
   { header: 'EXIT', priority: 3, right: true },
@@ -65,9 +65,9 @@ export function serviceRow(service: ServiceSnapshot, usage: GroupUsage | undefin
     service.state,
     running ? String(service.pid) : '-',
     portsText(service.ports),
-    health(service),
     running && usage ? `${usage.cpuPercent.toFixed(1)}%` : '-',
     running && usage ? formatBytes(usage.rssBytes) : '-',
+    health(service),
     restartsText(service),
     running && service.startedAt ? formatDuration(now - Date.parse(service.startedAt)) : '-',
     exitText(service),
@@ -82,20 +82,25 @@ export interface ServiceSort {
   descending: boolean;
 }
 
-const SORT_KEYS: ((service: ServiceSnapshot, usage: GroupUsage | undefined) => number | string)[] = [
-  (service) => service.name,
-  (service) => service.state,
-  (service) => service.pid ?? -1,
-  (service) => service.ports[0] ?? -1,
-  (service) => health(service),
-  (_service, usage) => usage?.cpuPercent ?? -1,
-  (_service, usage) => usage?.rssBytes ?? -1,
-  (service) => service.restarts,
-  (service) => (service.pid !== null && service.startedAt ? -Date.parse(service.startedAt) : -Infinity),
-  (service) => exitText(service),
-  (service) => (service.ready ? 1 : 0),
-  (service) => service.ports[0] ?? -1,
-];
+type SortKey = (service: ServiceSnapshot, usage: GroupUsage | undefined) => number | string;
+
+const KEY_BY_HEADER: Record<string, SortKey> = {
+  SERVICE: (service) => service.name,
+  STATE: (service) => service.state,
+  PID: (service) => service.pid ?? -1,
+  PORTS: (service) => service.ports[0] ?? -1,
+  CPU: (_service, usage) => usage?.cpuPercent ?? -1,
+  MEM: (_service, usage) => usage?.rssBytes ?? -1,
+  HEALTH: (service) => health(service),
+  RESTARTS: (service) => service.restarts,
+  UP: (service) => (service.pid !== null && service.startedAt ? -Date.parse(service.startedAt) : -Infinity),
+  EXIT: (service) => exitText(service),
+  READY: (service) => (service.ready ? 1 : 0),
+  URL: (service) => service.ports[0] ?? -1,
+};
+
+/** One sort key per column of SERVICE_TABLE, in its order. */
+const SORT_KEYS: SortKey[] = SERVICE_TABLE.map((column) => KEY_BY_HEADER[column.header] as SortKey);
 
 /** The next sort `o` gives: each column in turn, then the order of ports.yaml again. */
 export function nextSort(sort: ServiceSort): ServiceSort {

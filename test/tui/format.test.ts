@@ -16,7 +16,7 @@ describe('dashboard text', () => {
 
   it('a service row: exit code, health, restarts automatic/manual apart, URL', () => {
     const api = service('api', 42, [4100, 4101], 'ready', { restarts: 5, manualRestarts: 2, lastExit: 'SIGTERM', startedAt: new Date(1_000_000).toISOString() });
-    expect(serviceRow(api, { cpuPercent: 12.345, rssBytes: 50 * 1024 * 1024 }, 1_010_000)).toEqual(['api', 'ready', '42', '4100-4101', 'port ok', '12.3%', '50M', '3/2', '10s', 'SIGTERM', 'yes', 'http://127.0.0.1:4100']);
+    expect(serviceRow(api, { cpuPercent: 12.345, rssBytes: 50 * 1024 * 1024 }, 1_010_000)).toEqual(['api', 'ready', '42', '4100-4101', '12.3%', '50M', 'port ok', '3/2', '10s', 'SIGTERM', 'yes', 'http://127.0.0.1:4100']);
     expect(serviceRow({ ...api, state: 'failed', pid: null, ready: false, exitCode: 3, info: undefined }, undefined, 0)).toEqual(['api', 'failed', '-', '4100-4101', '-', '-', '-', '3/2', '-', '3', 'no', 'http://127.0.0.1:4100']);
     expect(portsText([5001, 5007])).toBe('5001,5007');
     expect(restartsText(service('x', 1, []))).toBe('0/0');
