@@ -3,6 +3,7 @@ import { findConfig } from '../config/find-config.js';
 import type { InstanceControl } from '../control/instance-control.js';
 import type { InstanceSnapshot } from '../control/protocol.js';
 import { BerthError, EXIT, UsageError } from '../errors.js';
+import { machineId } from '../platform/machine-id.js';
 import { leaseLabel, type LeaseView } from '../store/lease.js';
 import { openStore } from './store-access.js';
 import type { CliIo } from './io.js';
@@ -12,6 +13,8 @@ export interface Instance {
   lease: LeaseView;
   client: InstanceControl | null;
   snapshot: InstanceSnapshot | null;
+  /** Run by a berth on another machine (leases shared through Redis): listed, not reachable from here. */
+  remote?: boolean;
 }
 
 /**
@@ -33,6 +36,7 @@ export async function listInstances(io: CliIo, options: { all?: boolean; file?: 
   }
   return Promise.all(
     leases.map(async (lease) => {
+      if (!lease.stale && onAnotherMachine(lease)) return { lease, client: null, snapshot: null, remote: true };
       if (lease.stale || !lease.socket) return { lease, client: null, snapshot: null };
       // The socket client (and node:http) loads only when there is an instance to ask.
       const { ControlClient } = await import('../control/control-client.js');
@@ -41,6 +45,11 @@ export async function listInstances(io: CliIo, options: { all?: boolean; file?: 
       return snapshot ? { lease, client, snapshot } : { lease: { ...lease, stale: true }, client: null, snapshot: null };
     }),
   );
+}
+
+/** A lease whose owner records another machine's id (leases of berth 0.1, without `boot`, are this machine's). */
+function onAnotherMachine(lease: LeaseView): boolean {
+  return lease.owner.boot !== undefined && lease.owner.host !== machineId();
 }
 
 /** The one running instance the command is about: by ENV and --instance when there are several. */

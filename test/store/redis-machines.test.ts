@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/store/lease.js';
 import { RedisLeaseStore } from '../../src/store/redis-store.js';
-import { ROOT, waitFor } from '../helpers/processes.js';
+import { ROOT, runCli, waitFor } from '../helpers/processes.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { spawnUntilLine } from '../helpers/spawn-line.js';
 import { projectWith, tempDir } from '../helpers/temp.js';
@@ -53,6 +53,24 @@ describe('two machines on one Redis', () => {
       expect(a.lease.ports).toEqual([30460, 30461]);
       expect(b.lease.ports).toEqual([30462, 30463]);
       await waitFor(() => /beat present/.test(a.output()), 5000, "machine a's first heartbeat");
+
+      // Every machine's leases, with their host, from any folder: ports --json and ps --all.
+      const env = { BERTH_HOME: tempDir('berth-home-'), BERTH_STORE: redis.url };
+      const ports = await runCli(['ports', '--json'], { cwd: tempDir(), env });
+      expect(ports, ports.stderr).toMatchObject({ code: 0, stderr: '' });
+      const listed = (JSON.parse(ports.stdout) as { leases: (Lease & { stale: boolean })[] }).leases;
+      expect(listed.map((lease) => [lease.id, lease.owner.host, lease.stale])).toEqual([
+        [a.lease.id, 'a'.repeat(32), false],
+        [b.lease.id, 'b'.repeat(32), false],
+      ]);
+      const ps = await runCli(['ps', '--all', '--json'], { cwd: tempDir(), env });
+      expect(ps, ps.stderr).toMatchObject({ code: 0, stderr: '' });
+      expect((JSON.parse(ps.stdout) as { instances: { instance: number; host: string; stale: boolean }[] }).instances.map((entry) => [entry.instance, entry.host, entry.stale])).toEqual([
+        [1, 'a'.repeat(32), false],
+        [2, 'b'.repeat(32), false],
+      ]);
+      const psText = await runCli(['ps', '--all'], { cwd: tempDir(), env });
+      expect(psText.stdout).toMatch(/shop\/dev#1 {2}30460-30461 {2}on \S+ \(berth pid \d+, another machine\)/);
 
       process.kill(a.child.pid as number, 'SIGSTOP');
       const stoppedAt = Date.now();

@@ -24,7 +24,7 @@ export async function psCommand(io: CliIo, envName: string | undefined, options:
   for (const instance of instances) {
     const { lease, snapshot } = instance;
     const block = lease.ports ? formatBlock(lease.ports) : 'no ports';
-    printLine(io.stdout, `${leaseLabel(lease)}  ${block}  ${snapshot ? `berth pid ${snapshot.pid}${snapshot.stopping ? ', stopping' : ''}` : 'stale: its berth does not answer'}`);
+    printLine(io.stdout, `${leaseLabel(lease)}  ${block}  ${snapshot ? `berth pid ${snapshot.pid}${snapshot.stopping ? ', stopping' : ''}` : instance.remote ? `on ${lease.owner.hostname ?? lease.owner.host} (berth pid ${lease.owner.pid}, another machine)` : 'stale: its berth does not answer'}`);
     if (!snapshot) continue;
     const rows = [['  SERVICE', 'STATE', 'PID', 'PORTS', 'RESTARTS', 'READY', 'UP']];
     for (const service of snapshot.services) rows.push(serviceRow(service));
@@ -62,13 +62,15 @@ function since(time: number): string {
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
 }
 
-function toJson({ lease, snapshot }: Instance) {
+function toJson({ lease, snapshot, remote }: Instance) {
   return {
     project: lease.project,
     env: lease.env,
     instance: lease.instance,
     ports: lease.ports,
-    stale: snapshot === null,
+    stale: remote ? lease.stale : snapshot === null,
+    host: lease.owner.host,
+    ...(lease.owner.hostname ? { hostname: lease.owner.hostname } : {}),
     pid: snapshot?.pid ?? lease.owner.pid,
     root: lease.root,
     services: (snapshot?.services ?? []).map((service) => ({
