@@ -7,7 +7,7 @@
 // Left outside the bundle: blessed (it requires its widgets and terminfo by computed names),
 // fs-native-extensions (a native addon found next to its package) and the Redis client.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,6 @@ const dist = path.join(root, 'dist');
 const chunks = path.join(dist, 'bundle', 'chunks');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-rmSync(path.join(dist, 'bundle'), { recursive: true, force: true });
 rmSync(path.join(dist, 'cli.js.map'), { force: true });
 
 const result = await build({
@@ -40,6 +39,13 @@ const result = await build({
   logLevel: 'warning',
 });
 writeFileSync(path.join(dist, 'bundle', 'meta.json'), JSON.stringify(result.metafile));
+
+// Chunks of an earlier build go only now, so a berth started meanwhile never misses a file.
+const current = new Set(Object.keys(result.metafile.outputs).map((file) => path.join(root, file)));
+for (const name of readdirSync(chunks)) {
+  const file = path.join(chunks, name);
+  if (!current.has(file) && !current.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true });
+}
 
 // Files found beside a module (new URL('…', import.meta.url)) must be beside its chunk too.
 mkdirSync(path.join(dist, 'bundle', 'platform'), { recursive: true });
