@@ -7,7 +7,7 @@ import { lockApi, withFileLock } from './file-lock.js';
 import { LeaseMirror } from './lease-mirror.js';
 import { leaseLabel, leasePorts, stickyKey, type Lease, type LeaseView, type Leftover } from './lease.js';
 import type { ClaimView, CommitResult, LeaseStore } from './lease-store.js';
-import { moveAside, readRegistry, writeRegistry, type Registry } from './registry-file.js';
+import { moveAside, readPortsOfUnseen, readRegistry, writeRegistry, type Registry } from './registry-file.js';
 
 export interface FileStoreOptions {
   /** The folder that holds registry.json (created 0700 when missing). */
@@ -57,15 +57,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   portsLeasedSince(view: ClaimView): Set<number> {
-    const ports = new Set<number>();
-    let leases: readonly Lease[];
-    try {
-      leases = readRegistry(this.registryFile).registry.leases;
-    } catch {
-      return ports; // the commit under the lock decides
-    }
-    for (const lease of leases) if (!view.seen?.has(lease.id)) for (const port of leasePorts(lease)) ports.add(port);
-    return ports;
+    return readPortsOfUnseen(this.registryFile, view.seen);
   }
 
   async commit(draft: Lease, options: { fixedInstance: boolean }): Promise<CommitResult> {

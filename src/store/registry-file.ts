@@ -39,6 +39,28 @@ const rawOf = new WeakMap<Lease, unknown>();
  * `corrupt`; a wrong-typed `sticky` is repaired; each lease is parsed, and one that does not
  * parse stands in as an `invalid` lease holding every port that can be read from it.
  */
+/**
+ * The ports of the leases in `file` whose ids `seen` does not hold, read without the lock and
+ * without validating each lease (a claim asks this before every probe): any port a lease names
+ * counts, read as leniently as a malformed lease's are. Unreadable: none (the commit decides).
+ */
+export function readPortsOfUnseen(file: string, seen: ReadonlySet<string> | undefined): Set<number> {
+  const ports = new Set<number>();
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return ports;
+  }
+  if (!isRegistryShape(data)) return ports;
+  for (const raw of data.leases) {
+    const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && seen?.has(id)) continue;
+    for (const port of salvagePorts(raw)) ports.add(port);
+  }
+  return ports;
+}
+
 export function readRegistry(file: string): ReadResult {
   let text: string;
   try {
