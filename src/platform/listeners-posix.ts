@@ -5,14 +5,21 @@ import { runPosixCommand } from './posix-command.js';
  * Every other POSIX system (macOS, or Linux with BERTH_PLATFORM=posix): one
  * `lsof -nP -iTCP -sTCP:LISTEN -Fpn` for all ports (no name or port lookups), filtered here.
  */
-export function posixListeners(ports: ReadonlySet<number>): ListenerReading {
+export function posixListeners(ports: ReadonlySet<number>, maxAgeMs = 0): ListenerReading {
   const listeners = new Map<number, number[]>();
   if (ports.size === 0) return { listeners };
-  const output = runPosixCommand('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn']);
-  if (!output.ok) return { listeners, unavailable: 'lsof is not installed: berth cannot tell which process holds a leased port (install lsof)' };
-  for (const [port, pids] of parseLsofListeners(output.stdout)) if (ports.has(port)) listeners.set(port, pids);
+  const now = Date.now();
+  if (!lastRead || maxAgeMs <= 0 || now - lastRead.at > maxAgeMs) {
+    const output = runPosixCommand('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn']);
+    lastRead = { at: now, all: output.ok ? parseLsofListeners(output.stdout) : null };
+  }
+  if (!lastRead.all) return { listeners, unavailable: 'lsof is not installed: berth cannot tell which process holds a leased port (install lsof)' };
+  for (const [port, pids] of lastRead.all) if (ports.has(port)) listeners.set(port, pids);
   return { listeners };
 }
+
+/** The last lsof reading, shared by the callers within their `maxAgeMs` (lsof takes ~50-100 ms). */
+let lastRead: { at: number; all: Map<number, number[]> | null } | null = null;
 
 /**
  * `lsof -F` output is one field a line, its first letter naming it: `p` starts a process,

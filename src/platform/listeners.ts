@@ -15,10 +15,12 @@ let toldUnavailable = false;
 /**
  * The pids listening on each of `ports` (TCP, any address, IPv4 or IPv6), from /proc on Linux
  * and `lsof` elsewhere. Where it cannot tell, the map is empty and `warn` hears why, once per
- * process: the bind probe still sees such a port as taken, only not by whom.
+ * process: the bind probe still sees such a port as taken, only not by whom. With `maxAgeMs`,
+ * a reading of the sockets up to that old is shared (fresh by default).
  */
-export function findListeners(ports: ReadonlySet<number>, options: { warn?: (message: string) => void } = {}): Map<number, number[]> {
-  const reading = platformName() === 'procfs' ? procfsListeners(ports) : posixListeners(ports);
+export function findListeners(ports: ReadonlySet<number>, options: { warn?: (message: string) => void; maxAgeMs?: number } = {}): Map<number, number[]> {
+  const maxAgeMs = options.maxAgeMs ?? 0;
+  const reading = platformName() === 'procfs' ? procfsListeners(ports, maxAgeMs) : posixListeners(ports, maxAgeMs);
   if (reading.unavailable && options.warn && !toldUnavailable) {
     toldUnavailable = true;
     options.warn(reading.unavailable);
