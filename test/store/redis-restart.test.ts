@@ -82,6 +82,31 @@ describe('berth on Redis when Redis goes away', () => {
     }
   }, 60_000);
 
+  it('a Redis that stops answering (SIGSTOP) never holds up a service\'s output', async () => {
+    const server = (redis = await startRedis());
+    const cwd = projectWith(`version: 1
+project: shop
+environments:
+  dev:
+    services:
+      ticker: { cmd: node ${path.join(ROOT, 'test/fixtures/ticker.mjs')}, ports: 0, ready: none }
+`);
+    const env = { BERTH_HOME: home(), BERTH_STORE: server.url, BERTH_REDIS_TTL: '900ms' };
+    const up = startUp(['dev'], { cwd, env });
+    await up.line(/ticker .*tick 3$/, 30_000);
+    process.kill(server.child.pid as number, 'SIGSTOP');
+    try {
+      const before = up.lines.length;
+      const stoppedAt = Date.now();
+      await waitFor(() => up.lines.length >= before + 20, 3000, 'output while Redis is stopped');
+      expect(Date.now() - stoppedAt).toBeLessThan(3000); // 20 ticks of 50 ms, Redis silent throughout
+    } finally {
+      process.kill(server.child.pid as number, 'SIGCONT');
+    }
+    up.child.kill('SIGTERM');
+    expect((await up.exit).code).toBe(0);
+  }, 30_000);
+
   it('Redis unreachable at start: exit 1 naming the URL, nothing started', async () => {
     const cwd = projectWith(yaml);
     const url = `unix://${path.join(tempDir('berth-no-redis-'), 'redis.sock')}`;
