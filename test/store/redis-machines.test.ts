@@ -10,7 +10,7 @@ import { projectWith, tempDir } from '../helpers/temp.js';
 
 // This file's ports: 30460-30479.
 
-const TTL_MS = 1500;
+const TTL_MS = 3000;
 const yaml = `version: 1
 project: shop
 ranges: { main: 30460-30479 }
