@@ -69,6 +69,8 @@ export async function findBlock(search: BlockSearch, holds: PortHolds, findings 
         holds.absorb(local);
         return { range, first: start, last };
       }
+      // A probe that neither held a port nor said why not: move on rather than ask again forever.
+      if (!toProbe.some(unusable)) start += 1;
     }
     await local.release();
   }
@@ -111,7 +113,8 @@ async function probeInto(probe: Probe, ports: number[], local: PortHolds, findin
 function record(outcomes: ProbeOutcome[], local: PortHolds, findings: ProbeFindings): void {
   for (const outcome of outcomes) {
     if (outcome.free) {
-      if (outcome.hold) local.add(outcome.port, outcome.hold);
+      // Free but not held (a probe asked not to hold, or one that cannot): free all the same.
+      local.add(outcome.port, outcome.hold ?? []);
     } else if (outcome.reason === 'denied') {
       findings.denied.add(outcome.port);
     } else {

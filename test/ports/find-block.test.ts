@@ -36,4 +36,14 @@ describe('findBlock', () => {
     expect(servers.every((server) => !server.listening)).toBe(true);
     expect(holds.ports).toEqual([]);
   });
+
+  it('a probe that reports ports free without holding them, or says nothing of some, ends the search (it looped forever)', async () => {
+    const ranges = [{ name: 'dev', first: 20190, last: 20199 }];
+    const unheld: Probe = async (ports) => ports.map((port) => ({ port, free: true as const, hold: null }));
+    expect(await findBlock({ size: 3, ranges, leased: new Set() }, new PortHolds(), undefined, unheld)).toMatchObject({ first: 20190, last: 20192 });
+    let calls = 0;
+    const silent: Probe = async () => ((calls += 1), []);
+    expect(await findBlock({ size: 3, ranges, leased: new Set() }, new PortHolds(), undefined, silent)).toBeNull();
+    expect(calls).toBe(8); // one window per start, 20190 to 20197
+  });
 });
