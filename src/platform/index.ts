@@ -26,9 +26,11 @@ let cached: { at: number; table: ProcessTable } | null = null;
  * stopping at once cost one read of the table per tick, not one each.
  */
 export function processTable(maxAgeMs = 20): ProcessTable {
-  const now = Date.now();
-  if (cached && now - cached.at <= maxAgeMs) return cached.table;
-  cached = { at: now, table: source.read() };
+  if (cached && maxAgeMs > 0 && Date.now() - cached.at <= maxAgeMs) return cached.table;
+  const table = source.read();
+  // Aged from when the read ended: one that takes longer than maxAgeMs (hundreds of processes
+  // on a loaded machine) must still be shared, or every caller reads the table again.
+  cached = { at: Date.now(), table };
   return cached.table;
 }
 

@@ -31,8 +31,13 @@ export const systemProcesses: ProcessOps = {
   ownerUid: processOwnerUid,
 };
 
-/** How old a shared read of the process table or the sockets may be when a tree checks it is gone. */
-const GONE_READ_AGE_MS = 20;
+/**
+ * How old a shared read of the process table or the sockets may be when a tree is checked or
+ * signalled during a stop: every tree of a stack stopping at once shares one read per round.
+ * A shared read never hides a member: a process a member forks is in every read made after the
+ * member died, and a read from before shows the member itself.
+ */
+export const SHARED_READ_AGE_MS = 50;
 
 /** What a tree knows of its run beyond group and marker: its ports and the user it runs as. */
 export interface TreeTraits {
@@ -106,13 +111,13 @@ export class ProcessTree {
 
   /**
    * Whether no member is left: known pids first (cheap), then a read of the table, then the
-   * service's ports. The reads are shared by every tree checked within GONE_READ_AGE_MS: a stack
+   * service's ports. The reads are shared by every tree checked within SHARED_READ_AGE_MS: a stack
    * of 200 services being stopped reads the table once per round, not 200 times.
    */
   isGone(): boolean {
     if (this.#known.some((pid) => this.#ops.isRunning(pid))) return false;
-    if (this.scan(GONE_READ_AGE_MS).length > 0) return false;
-    return !this.#adoptListeners() || this.scan(GONE_READ_AGE_MS).length === 0;
+    if (this.scan(SHARED_READ_AGE_MS).length > 0) return false;
+    return !this.#adoptListeners() || this.scan(SHARED_READ_AGE_MS).length === 0;
   }
 
   /** Takes in the processes of the run's user that still listen on the service's ports; whether there were any. */
@@ -120,7 +125,7 @@ export class ProcessTree {
     const ports = this.#traits.ports ?? [];
     if (ports.length === 0) return false;
     let found = false;
-    for (const pids of this.#ops.listeners(new Set(ports), GONE_READ_AGE_MS).values()) {
+    for (const pids of this.#ops.listeners(new Set(ports), SHARED_READ_AGE_MS).values()) {
       for (const pid of pids) {
         if (pid === process.pid || this.#adopted.has(pid)) continue;
         if (this.#traits.uid !== undefined && this.#ops.ownerUid(pid) !== this.#traits.uid) continue;

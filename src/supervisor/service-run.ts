@@ -3,7 +3,7 @@ import type { ServiceConfig } from '../config/types.js';
 import { RUN_MARKER } from '../platform/index.js';
 import type { Clock } from './clock.js';
 import { OutputPump, type LinesSink } from './output-pump.js';
-import { ProcessTree, type ProcessOps } from './process-tree.js';
+import { ProcessTree, SHARED_READ_AGE_MS, type ProcessOps } from './process-tree.js';
 import { resolveRunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
 import type { SpawnService } from './spawn-process.js';
@@ -131,7 +131,7 @@ export class ServiceRun {
   /** SIGKILL to the whole tree at once (a second Ctrl-C). */
   kill(): void {
     this.stopRequested = true;
-    this.tree.scan(0);
+    this.tree.scan(SHARED_READ_AGE_MS);
     this.tree.signal('SIGKILL');
   }
 

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { ProcessTree } from './process-tree.js';
+import { SHARED_READ_AGE_MS, type ProcessTree } from './process-tree.js';
 
 /** How a staged stop ended: the tree went on the stop signal, needed SIGKILL, or outlived even that. */
 export type StopOutcome = 'stopped' | 'killed' | 'stuck';
@@ -21,7 +21,7 @@ export async function stopInStages(tree: ProcessTree, options: StageOptions): Pr
   tree.scan();
   tree.signal(options.signal);
   if (await waitUntilGone(tree, options.timeoutMs, options.clock, options.signal)) return 'stopped';
-  tree.scan(0);
+  tree.scan(SHARED_READ_AGE_MS);
   tree.signal('SIGKILL');
   if (await waitUntilGone(tree, options.killWaitMs ?? 2000, options.clock, 'SIGKILL')) return 'killed';
   return 'stuck';
@@ -34,7 +34,7 @@ export async function waitUntilGone(tree: ProcessTree, timeoutMs: number, clock:
   for (;;) {
     if (tree.isGone()) return true;
     if (tree.sinceScan >= 250) {
-      tree.scan(0);
+      tree.scan(SHARED_READ_AGE_MS);
       if (resend) tree.signal(resend);
     }
     const left = deadline - clock.now();
