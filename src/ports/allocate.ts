@@ -142,7 +142,7 @@ async function planLease(input: {
 function skipLeasedSince(store: LeaseStore, view: ClaimView, leased: Set<number>, probe: Probe): Probe {
   if (!store.portsLeasedSince) return probe;
   return async (ports, options) => {
-    const now = (store.portsLeasedSince as (view: ClaimView) => Set<number>)(view);
+    const now = await (store.portsLeasedSince as (view: ClaimView) => Set<number> | Promise<Set<number>>).call(store, view);
     for (const port of now) leased.add(port);
     const taken = ports.filter((port) => now.has(port));
     if (taken.length === 0) return probe(ports, options);

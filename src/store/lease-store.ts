@@ -27,7 +27,7 @@ export interface LeaseStore {
    * checked just before each probe, so a claim never binds (even briefly) a port another berth
    * has just leased and is about to hand to its service.
    */
-  portsLeasedSince?(view: ClaimView): Set<number>;
+  portsLeasedSince?(view: ClaimView): Set<number> | Promise<Set<number>>;
   /**
    * Stores `draft` unless a live lease overlaps its ports. With `fixedInstance` false, a taken
    * instance number is replaced by the lowest free one; with true, it is an INSTANCE_TAKEN error.

@@ -91,6 +91,19 @@ export class RedisLeaseStore implements LeaseStore {
     };
   }
 
+  /** Ports of the leases committed since `view` (one read of the store, no lock): checked before each probe. */
+  async portsLeasedSince(view: ClaimView): Promise<Set<number>> {
+    const ports = new Set<number>();
+    let entries: Entry[];
+    try {
+      ({ entries } = await this.#view(false));
+    } catch {
+      return ports; // the commit decides
+    }
+    for (const { lease } of entries) if (!view.seen?.has(lease.id)) for (const port of leasePorts(lease)) ports.add(port);
+    return ports;
+  }
+
   async commit(draft: Lease, options: { fixedInstance: boolean }): Promise<CommitResult> {
     const placeholder = `@@instance-${randomBytes(6).toString('hex')}@@`;
     const template = JSON.stringify({ ...draft, instance: placeholder });

@@ -94,6 +94,17 @@ export function storeBehaviour(makeStore: StoreFactory, base: number): void {
     await expect(store.commit({ ...draft, id: 'draft2', ports: [first(2) + 12, first(2) + 13], services: { api: [first(2) + 12, first(2) + 13] } }, { fixedInstance: true })).rejects.toMatchObject({ code: 'INSTANCE_TAKEN' });
   });
 
+  it('tells a claim the ports of leases committed after its snapshot, and not those it saw', async () => {
+    const { store, config, env } = await setup(makeStore, `${first(3) + 10}-${first(3) + 19}`);
+    const seen = await allocate({ store, config, env, hold: false });
+    const view = await store.snapshot();
+    expect(store.portsLeasedSince).toBeDefined();
+    expect([...(await store.portsLeasedSince!(view))]).toEqual([]);
+    const later = await allocate({ store, config, env, hold: false });
+    expect([...(await store.portsLeasedSince!(view))].sort()).toEqual(leasePorts(later.lease).sort());
+    expect(leasePorts(seen.lease).some((port) => leasePorts(later.lease).includes(port))).toBe(false);
+  });
+
   it('a commit overlapping a live lease is refused with that lease as the conflict', async () => {
     const { store, config, env } = await setup(makeStore, range(3));
     const a = await allocate({ store, config, env, hold: false });
