@@ -84,4 +84,12 @@ describe('quick commands load neither the dashboard nor the file watcher', () =>
       await runNode([CLI, 'release', 'dev'], { cwd, env });
     }
   });
+
+  it('berth up with its output in a pipe does not load the dashboard or blessed', async () => {
+    const meta = metafile();
+    const cwd = projectWith(yaml.replace('api: { cmd: node api.js }', 'api: { cmd: node -e "console.log(1)", restart: never }'));
+    const result = await traced([CLI, 'up'], { cwd, env: { BERTH_HOME: tempDir('berth-home-') } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(modulesOf(result.urls, meta).filter((module) => /(^|\/)node_modules\/blessed\/|^src\/tui\//.test(module))).toEqual([]);
+  });
 });

@@ -1,5 +1,4 @@
 import type { BerthConfig, EnvironmentConfig } from '../../config/types.js';
-import { LocalControl } from '../../control/local-control.js';
 import { EXIT } from '../../errors.js';
 import { allocate, type Allocation } from '../../ports/allocate.js';
 import type { OpenedStore } from '../../store/open-store.js';
@@ -7,9 +6,7 @@ import { formatBlock, leaseLabel, servicePortsSummary } from '../../store/lease.
 import { checkServiceUsers } from '../../supervisor/check-users.js';
 import { selectServices } from '../../supervisor/select-services.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
-import { rangeUse, type RangeUse } from '../../ports/lease-report.js';
-import { Dashboard } from '../../tui/dashboard.js';
-import { TopModel } from '../../tui/top-model.js';
+import { rangeUse } from '../../ports/lease-report.js';
 import { loadEnvironment, openStore, parseInstance, parsePins } from '../context.js';
 import { followConfigFile } from '../config-reload.js';
 import { environmentRanges } from '../instance-ranges.js';
@@ -17,6 +14,7 @@ import { onSignal, type CliIo } from '../io.js';
 import { createSupervisor } from '../start-supervisor.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { serveControl } from '../serve-control.js';
+import type { UpView } from '../up-view.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
 
 export interface UpOptions {
@@ -33,13 +31,6 @@ export interface UpOptions {
   color?: boolean;
 }
 
-/** Where `up` shows its stack: prefixed lines, or the dashboard in a terminal. */
-interface UpView {
-  /** Whole lines of a service; false asks it to wait (plain output only). */
-  lines(service: string, lines: Buffer): boolean;
-  note(message: string): void;
-  close(): void;
-}
 
 /**
  * `berth up [ENV]`: take a block, start every service, supervise them, stop them all on
@@ -114,7 +105,8 @@ async function supervise(
     { stream: io.stdout, lines: (service, lines) => view.lines(service, lines) },
   );
   const ranges = async () => rangeUse(environmentRanges(config, env.name), await store.list());
-  const view: UpView = input.tui ? dashboardView(supervisor, input.interrupt, input.color, ranges) : plainView(plain);
+  // The dashboard (and blessed) is loaded only when it is shown.
+  const view: UpView = input.tui ? (await import('../up-dashboard.js')).dashboardView(supervisor, input.interrupt, input.color, ranges) : plainView(plain);
 
   const ports = servicePortsSummary(lease);
   view.note(`${leaseLabel(lease)} on ${lease.ports ? formatBlock(lease.ports) : 'no ports'}${ports ? ` (${ports})` : ''} — ${input.tui ? 'q' : 'Ctrl-C'} stops it`);
@@ -150,36 +142,4 @@ async function supervise(
 
 function plainView(output: PrefixedOutput): UpView {
   return { lines: (service, lines) => output.lines(service, lines), note: (message) => output.note(message), close: () => {} };
-}
-
-/**
- * The dashboard on this instance alone. Output goes to the services' recent-output buffers
- * (and the log pane), not to the screen; q stops the stack with its progress in the status
- * line, a second q (or Ctrl-C) kills it. The terminal is restored when berth ends.
- */
-function dashboardView(supervisor: Supervisor, interrupt: (why: string) => void, color: boolean, ranges: () => Promise<RangeUse[]>): UpView {
-  const control = new LocalControl(supervisor);
-  let dashboard: Dashboard | undefined;
-  const model = new TopModel(async () => [{ lease: supervisor.lease, control, ranges: await ranges().catch(() => undefined) }], () => dashboard?.render());
-  dashboard = new Dashboard({
-    model,
-    mode: 'up',
-    color,
-    title: `berth ${leaseLabel(supervisor.lease)}`,
-    onQuit: () => interrupt('q'),
-  });
-  void model.refresh();
-  // The header's range use follows other instances coming and going.
-  const refresh = setInterval(() => void model.refresh(), 5000);
-  refresh.unref();
-  const shown = dashboard;
-  return {
-    lines: () => true,
-    note: (message) => shown.message(message),
-    close: () => {
-      clearInterval(refresh);
-      model.close();
-      shown.destroy();
-    },
-  };
 }
