@@ -9,14 +9,15 @@ import { CLI, ROOT, runNode } from '../helpers/processes.js';
 const FAKE_WINDOWS = 'data:text/javascript,Object.defineProperty(process, "platform", { value: "win32" })';
 
 /**
- * A module hook that refuses to load the CLI's commands, so a berth that loaded them before
- * checking the platform fails with another code and message.
+ * A module hook that refuses to load the CLI's commands (src/cli/main.ts: `cli/main.js` from tsc,
+ * `chunks/main-HASH.js` in the bundle), so a berth that loaded them before checking the platform
+ * fails with another code and message.
  */
 const REFUSE_COMMANDS = `data:text/javascript,${encodeURIComponent(`
 import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(specifier, context, next) {
-  if (specifier.endsWith('/cli/main.js')) throw new Error('the CLI loaded its commands: ' + specifier);
+  if (specifier.endsWith('/cli/main.js') || (specifier.includes('/chunks/main-') && specifier.endsWith('.js'))) throw new Error('the CLI loaded its commands: ' + specifier);
   return next(specifier, context);
 }\`));
 `)}`;
