@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate-config.js';
 import { readQuickYaml } from '../../src/config/yaml-events.js';
 import { parseYamlSource, type Path } from '../../src/config/yaml-source.js';
+import { random } from '../helpers/random.js';
 
 // The quick path and the full parser must agree on every file: the same data, and the same
 // LINE:COL for every key and value a message can point at.
@@ -29,17 +30,6 @@ function agree(text: string): void {
   for (const at of [['nope'], ['environments', 'nope', 'services'], [0, 1], ['environments', 3]]) expect(quick.locate(at)).toEqual(full.locate(at));
 }
 
-/** A small seeded generator (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCALARS = ['plain', 'two words', '"double"', "'single'", '"with \\"escape\\""', '42', '-7', '0x1F', '0o17', '1.5', '1e3', '.inf', 'true', 'False', 'null', '~', '', '"${api.port}"', 'node server.js --port ${self.port}', '"{ json: true }"', '# not a comment? no', "'it''s'"];
 

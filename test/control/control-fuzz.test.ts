@@ -6,23 +6,13 @@ import type { Lease } from '../../src/store/lease.js';
 import { alive, startUp } from '../helpers/berth-up.js';
 import { ROOT, runCli } from '../helpers/processes.js';
 import { projectWith, tempDir } from '../helpers/temp.js';
+import { random } from '../helpers/random.js';
 
 // This file's ports: 29800-29809.
 
 const FIX = path.join(ROOT, 'test', 'fixtures');
 const REQUESTS = 1500;
 
-/** A small seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'G\u0000T', 'get', '', ' '];
 const TARGETS = [
