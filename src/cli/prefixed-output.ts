@@ -1,4 +1,4 @@
-import { prefixLines } from '../supervisor/line-framer.js';
+import { LinePrefix } from '../supervisor/line-framer.js';
 import { colorWanted } from './color.js';
 import type { OutputStream } from './io.js';
 
@@ -11,7 +11,7 @@ const COLORS = [36, 33, 32, 35, 34, 91, 96, 93, 92, 95, 94];
  */
 export class PrefixedOutput {
   readonly #stream: OutputStream;
-  readonly #prefixes = new Map<string, Buffer>();
+  readonly #prefixes = new Map<string, LinePrefix>();
   readonly #width: number;
   readonly #color: boolean;
 
@@ -23,15 +23,16 @@ export class PrefixedOutput {
     this.#prefixes.set('berth', this.#prefix('berth', 2));
   }
 
-  #prefix(name: string, color: number): Buffer {
+  #prefix(name: string, color: number): LinePrefix {
     const text = `${name.padEnd(this.#width)} │ `;
-    return Buffer.from(this.#color ? `\u001b[${color}m${text}\u001b[0m` : text);
+    return new LinePrefix(Buffer.from(this.#color ? `\u001b[${color}m${text}\u001b[0m` : text));
   }
 
   /** Whole, newline-terminated lines of a service; false when the stream asks to wait. */
   lines(service: string, lines: Buffer): boolean {
-    const prefix = this.#prefixes.get(service) ?? this.#prefix(service, 37);
-    return this.#stream.write(prefixLines(lines, prefix));
+    let prefix = this.#prefixes.get(service);
+    if (!prefix) this.#prefixes.set(service, (prefix = this.#prefix(service, 37)));
+    return this.#stream.write(prefix.apply(lines));
   }
 
   note(message: string): void {
