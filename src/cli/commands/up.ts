@@ -14,6 +14,7 @@ import { onSignal, type CliIo } from '../io.js';
 import { createSupervisor } from '../start-supervisor.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { serveControl } from '../serve-control.js';
+import { releaseWhenSettled } from '../idle-heap.js';
 import type { UpView } from '../up-view.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
 
@@ -127,10 +128,12 @@ async function supervise(
       return null;
     });
     reportWhenSettled(supervisor, Math.max(...env.services.map((service) => service.readyTimeoutMs)));
+    const cancelHeapRelease = releaseWhenSettled(supervisor, 2 * Math.max(...env.services.map((service) => service.readyTimeoutMs)));
     await supervisor.watchFiles();
     const stopFollowing = input.reload ? followConfigFile(io, config.file, env.name, supervisor, (message) => view.note(message)) : null;
     supervisor.start();
     code = await supervisor.whenEnded();
+    cancelHeapRelease();
     await stopFollowing?.();
     await control?.close();
   } finally {
