@@ -1,6 +1,7 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 const LAST_LINES = 20;
+const SETTLING: ReadonlySet<string> = new Set(['ready', 'exited', 'failed', 'skipped']);
 
 /** How a starting instance settled: every service ready (or ended on its own), or one did not make it. */
 export interface Settled {
@@ -34,7 +35,8 @@ export function onceSettled(supervisor: Supervisor, capMs: number, settled: (out
     if (services.every((service) => service.ready || service.state === 'exited')) finish();
   };
   const off = supervisor.on((event) => {
-    if (event.type === 'state') check();
+    // Only these can settle the stack; the rest (starting, stopping, …) skip a read of every service.
+    if (event.type === 'state' && SETTLING.has(event.service.state)) check();
   });
   const cap = setTimeout(() => {
     const late = supervisor.services().find((service) => !service.ready && service.state !== 'exited');

@@ -6,7 +6,7 @@ import { OutputPump, type LinesSink } from './output-pump.js';
 import { ProcessTree, SHARED_READ_AGE_MS, type ProcessOps } from './process-tree.js';
 import { resolveRunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
-import type { SpawnService } from './spawn-process.js';
+import { mergeEnv, type SpawnService } from './spawn-process.js';
 import { stopInStages, type StopOutcome } from './staged-stop.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -86,7 +86,7 @@ export class ServiceRun {
   /** Spawns a run of `launch`; the reason when it could not start. */
   static async start(launch: LaunchSpec, config: ServiceConfig, hooks: RunHooks): Promise<ServiceRun | { error: string }> {
     const marker = randomBytes(8).toString('hex');
-    const { child, spawnError } = hooks.spawn({ ...launch, env: { ...launch.env, [RUN_MARKER]: marker } }, { preferLocalFrom: hooks.root });
+    const { child, spawnError } = hooks.spawn({ ...launch, env: mergeEnv(launch.env, { [RUN_MARKER]: marker }) as Record<string, string> }, { preferLocalFrom: hooks.root });
     if (child.pid === undefined) return { error: await spawnError };
     hooks.watchdog?.watch({ pgid: child.pid, marker, signal: config.stopSignal, timeoutMs: config.stopTimeoutMs });
     return new ServiceRun(child.pid, child, marker, launch, config, hooks);

@@ -96,7 +96,7 @@ export class ServiceRunner {
       ready: this.#state === 'ready',
       exitCode: this.#exitCode,
       signal: this.#signal,
-      startedAt: this.#startedAt === null ? null : new Date(this.#startedAt).toISOString(),
+      startedAt: this.#startedIso(),
       reason: this.#reason,
       manualRestarts: this.#manualRestarts,
       lastExit: this.#lastExit,
@@ -104,7 +104,24 @@ export class ServiceRunner {
     };
   }
 
+  /** `startedAt` as ISO text, made once per run: a stack of 200 takes 200 × 200 snapshots while it starts. */
+  #startedText: { at: number; text: string } | null = null;
+
+  #startedIso(): string | null {
+    const at = this.#startedAt;
+    if (at === null) return null;
+    if (this.#startedText?.at !== at) this.#startedText = { at, text: new Date(at).toISOString() };
+    return this.#startedText.text;
+  }
+
+  /** What the dashboard shows of the service; config and launch never change, so it is built once. */
+  #infoCache: ServiceInfo | null = null;
+
   #info(): ServiceInfo {
+    return (this.#infoCache ??= this.#buildInfo());
+  }
+
+  #buildInfo(): ServiceInfo {
     const { config, launch } = this;
     const ready = config.ready.kind === 'http' ? `http ${config.ready.path}` : config.ready.kind === 'log' ? `log ${JSON.stringify(config.ready.text)}` : config.ready.kind;
     return {

