@@ -6,12 +6,12 @@ import { onceSettled } from './stack-settled.js';
 /**
  * A foreground stack's heap, kept near what it holds once it idles. Starting a stack (loading
  * the modules, parsing ports.yaml, spawning every service) allocates in a burst that grows V8's
- * young generation to its maximum (16 MiB a semi-space); V8 gives that back only when its memory
+ * young generation to ~16 MiB (from 2 MiB); V8 gives that back only when its memory
  * reducer runs, 8 s after the last full GC. So the young generation does not grow while the
- * stack starts (`holdYoungGeneration`, before anything loads), and once every service is ready
- * (`releaseWhenSettled`) it may grow again — a service that floods output gets the usual young
- * generation — and two full GCs, V8 optimizing for size meanwhile, compact what the start left
- * behind and give the free pages back.
+ * stack starts (`holdYoungGeneration`, before anything loads); once every service is ready
+ * (`releaseWhenSettled`), two full GCs, V8 optimizing for size meanwhile, compact what the start
+ * left behind and give the free pages back; the young generation may grow again from the moment
+ * the stack settled — a service that floods output gets the usual one.
  */
 export interface HeapControl {
   setFlags(flags: string): void;
@@ -44,8 +44,8 @@ export function holdYoungGeneration(heap: HeapControl = v8Heap): void {
 
 /**
  * Once every service is ready (or ended, or one failed, or after `capMs`): the young generation
- * may grow again, and `RELEASE_AFTER_MS` later two full GCs shrink the heap. Nothing happens if
- * the stack is stopping by then. Returns a cancel.
+ * may grow again, and `RELEASE_AFTER_MS` later two full GCs shrink the heap (none if the stack is
+ * stopping by then). Returns a cancel.
  */
 export function releaseWhenSettled(
   supervisor: Supervisor,
@@ -55,6 +55,7 @@ export function releaseWhenSettled(
 ): () => void {
   let cancelTimer: (() => void) | null = null;
   const cancelSettled = onceSettled(supervisor, capMs, () => {
+    // At once: services that flood output from their start must not wait for the collection.
     heap.setFlags(`--semi-space-growth-factor=${GROWTH_FACTOR}`);
     cancelTimer = schedule(() => {
       cancelTimer = null;

@@ -66,7 +66,7 @@ describe('idle heap', () => {
     expect(calls).toEqual(['--semi-space-growth-factor=2', '--optimize-for-size', 'collect', 'collect', '--no-optimize-for-size']);
   });
 
-  it('does not collect when the stack is stopping by then', () => {
+  it('does not collect when the stack is stopping by then, but lets the young generation grow again', () => {
     const { supervisor, fake, ready } = fakeSupervisor(['api']);
     const { heap, calls } = recordingHeap();
     const { schedule, pending } = manualSchedule();
