@@ -7,7 +7,7 @@ import type { ClaimView, LeaseStore } from '../store/lease-store.js';
 import { currentIdentity as currentOwner } from '../platform/identity.js';
 import { findBlock, ProbeFindings, type Probe } from './find-block.js';
 import { PortHolds } from './port-holds.js';
-import { probePorts } from './bind-probe.js';
+import { probePorts, type ProbeOutcome } from './bind-probe.js';
 
 export interface AllocateOptions {
   store: LeaseStore;
@@ -138,17 +138,31 @@ async function planLease(input: {
  * The probe, but first re-reading which ports were leased since the snapshot: those are not
  * bound at all (another berth may be about to start its service on them, and even a brief probe
  * socket there would make that service fail to bind); they count as leased from then on.
+ * Read once more after the probe: a berth that committed in between had held those ports until
+ * then, so a hold that got one anyway is closed at once, not kept until this claim's commit.
  */
 function skipLeasedSince(store: LeaseStore, view: ClaimView, leased: Set<number>, probe: Probe): Probe {
   if (!store.portsLeasedSince) return probe;
-  return async (ports, options) => {
+  const leasedSince = async () => {
     const now = await (store.portsLeasedSince as (view: ClaimView) => Set<number> | Promise<Set<number>>).call(store, view);
     for (const port of now) leased.add(port);
-    const taken = ports.filter((port) => now.has(port));
-    if (taken.length === 0) return probe(ports, options);
-    const outcomes = await probe(ports.filter((port) => !now.has(port)), options);
-    return [...outcomes, ...taken.map((port) => ({ port, free: false as const, reason: 'in-use' as const, address: 'leased meanwhile' }))];
+    return now;
   };
+  return async (ports, options) => {
+    const before = await leasedSince();
+    const outcomes = await probe(ports.filter((port) => !before.has(port)), options);
+    const after = outcomes.some((outcome) => outcome.free) ? await leasedSince() : before;
+    const checked = outcomes.map((outcome) => {
+      if (!outcome.free || !after.has(outcome.port)) return outcome;
+      for (const server of outcome.hold ?? []) server.close();
+      return leasedMeanwhile(outcome.port);
+    });
+    return [...checked, ...ports.filter((port) => before.has(port)).map(leasedMeanwhile)];
+  };
+}
+
+function leasedMeanwhile(port: number): ProbeOutcome {
+  return { port, free: false, reason: 'in-use', address: 'leased meanwhile' };
 }
 
 /** Gives a lease back. */
