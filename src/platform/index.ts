@@ -1,6 +1,7 @@
 import { posixProcesses } from './posix.js';
 import { procfsProcesses } from './procfs.js';
 import type { ProcessTable, ProcessTableSource } from './process-table.js';
+import { SharedReading } from './shared-reading.js';
 
 export { RUN_MARKER, type ProcessEntry, type ProcessTable } from './process-table.js';
 export { aliveIdentities, currentIdentity, identityOf, isOwnerAlive, isProcessAlive, readProcess, type OwnerIdentity, type ProcessInfo } from './identity.js';
@@ -19,19 +20,14 @@ export function platformName(env: NodeJS.ProcessEnv = process.env): PlatformName
 
 const source: ProcessTableSource = platformName() === 'procfs' ? procfsProcesses : posixProcesses;
 
-let cached: { at: number; table: ProcessTable } | null = null;
+const tableReading = new SharedReading(() => source.read());
 
 /**
  * Every live process; one read shared by every caller within `maxAgeMs`, so many services
  * stopping at once cost one read of the table per tick, not one each.
  */
 export function processTable(maxAgeMs = 20): ProcessTable {
-  if (cached && maxAgeMs > 0 && Date.now() - cached.at <= maxAgeMs) return cached.table;
-  const table = source.read();
-  // Aged from when the read ended: one that takes longer than maxAgeMs (hundreds of processes
-  // on a loaded machine) must still be shared, or every caller reads the table again.
-  cached = { at: Date.now(), table };
-  return cached.table;
+  return tableReading.get(maxAgeMs);
 }
 
 /** Whether one process is alive and not a zombie. */

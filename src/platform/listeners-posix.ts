@@ -1,5 +1,6 @@
 import type { ListenerReading } from './listeners.js';
 import { runPosixCommand } from './posix-command.js';
+import { SharedReading } from './shared-reading.js';
 
 /**
  * Every other POSIX system (macOS, or Linux with BERTH_PLATFORM=posix): one
@@ -8,18 +9,17 @@ import { runPosixCommand } from './posix-command.js';
 export function posixListeners(ports: ReadonlySet<number>, maxAgeMs = 0): ListenerReading {
   const listeners = new Map<number, number[]>();
   if (ports.size === 0) return { listeners };
-  const now = Date.now();
-  if (!lastRead || maxAgeMs <= 0 || now - lastRead.at > maxAgeMs) {
-    const output = runPosixCommand('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn']);
-    lastRead = { at: now, all: output.ok ? parseLsofListeners(output.stdout) : null };
-  }
-  if (!lastRead.all) return { listeners, unavailable: 'lsof is not installed: berth cannot tell which process holds a leased port (install lsof)' };
-  for (const [port, pids] of lastRead.all) if (ports.has(port)) listeners.set(port, pids);
+  const all = lsofReading.get(maxAgeMs);
+  if (!all) return { listeners, unavailable: 'lsof is not installed: berth cannot tell which process holds a leased port (install lsof)' };
+  for (const [port, pids] of all) if (ports.has(port)) listeners.set(port, pids);
   return { listeners };
 }
 
-/** The last lsof reading, shared by the callers within their `maxAgeMs` (lsof takes ~50-100 ms). */
-let lastRead: { at: number; all: Map<number, number[]> | null } | null = null;
+/** Every listener lsof shows (null without lsof), shared by the callers within their `maxAgeMs` (lsof takes ~50-100 ms). */
+const lsofReading = new SharedReading(() => {
+  const output = runPosixCommand('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn']);
+  return output.ok ? parseLsofListeners(output.stdout) : null;
+});
 
 /**
  * `lsof -F` output is one field a line, its first letter naming it: `p` starts a process,

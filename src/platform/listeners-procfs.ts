@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ListenerReading } from './listeners.js';
+import { SharedReading } from './shared-reading.js';
 
 /**
  * Linux: the LISTEN sockets of /proc/net/tcp and tcp6 on the ports asked for, then every
@@ -37,15 +38,17 @@ export function procfsListeners(ports: ReadonlySet<number>, maxAgeMs = 0): Liste
   return { listeners };
 }
 
-let sockets: { at: number; byPort: Map<number, string[]> } | null = null;
-
 /**
  * Port → inodes of every LISTEN socket, shared by the callers within `maxAgeMs` (a stack of 200
- * services being stopped asks once per check of each; the tables cost ~10 ms a read).
+ * services being stopped asks once per check of each). The tables list every socket, TIME_WAIT
+ * ones too — thousands after a burst of connections — so only LISTEN lines are matched, by one
+ * expression over the whole text.
  */
 function listeningSockets(maxAgeMs: number): Map<number, string[]> {
-  const now = Date.now();
-  if (sockets && maxAgeMs > 0 && now - sockets.at <= maxAgeMs) return sockets.byPort;
+  return socketReading.get(maxAgeMs);
+}
+
+const socketReading = new SharedReading(() => {
   const byPort = new Map<number, string[]>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -54,17 +57,31 @@ function listeningSockets(maxAgeMs: number): Map<number, string[]> {
     } catch {
       continue; // no IPv6
     }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] !== '0A') continue; // LISTEN
-      const port = Number.parseInt(fields[1]?.split(':')[1] ?? '', 16);
-      const inode = fields[9];
-      if (!inode || inode === '0' || !Number.isInteger(port)) continue;
+    for (const [port, inode] of parseListenLines(text)) {
       const held = byPort.get(port);
       if (held) held.push(inode);
       else byPort.set(port, [inode]);
     }
   }
-  sockets = { at: now, byPort };
   return byPort;
+});
+
+/**
+ * `sl: local rem st tx:rx tr:when retrnsmt uid timeout inode`: the local port and the inode of
+ * each line in state 0A (LISTEN), skipping inode 0 (a socket being torn down). Only the lines
+ * holding ` 0A ` are parsed (no other field of a line can be those two characters alone).
+ */
+const LISTEN_LINE = /^ *\d+: +[0-9A-F]+:([0-9A-F]{4}) +[0-9A-F]+:[0-9A-F]{4} +0A +[0-9A-F]+:[0-9A-F]+ +[0-9A-F]+:[0-9A-F]+ +[0-9A-F]+ +\d+ +\d+ +(\d+)/;
+
+export function parseListenLines(text: string): Array<[port: number, inode: string]> {
+  const found: Array<[number, string]> = [];
+  for (let at = text.indexOf(' 0A '); at !== -1; ) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    let end = text.indexOf('\n', at);
+    if (end === -1) end = text.length;
+    const match = LISTEN_LINE.exec(text.slice(start, end));
+    if (match && match[2] !== '0') found.push([Number.parseInt(match[1] as string, 16), match[2] as string]);
+    at = text.indexOf(' 0A ', end);
+  }
+  return found;
 }

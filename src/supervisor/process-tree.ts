@@ -1,5 +1,6 @@
 import { isProcessRunning, processOwnerUid, processTable, type ProcessEntry, type ProcessTable } from '../platform/index.js';
 import { findListeners } from '../platform/listeners.js';
+import { probePorts } from '../ports/bind-probe.js';
 import { signalGroup } from './process-group.js';
 
 /** The OS operations a tree needs; injectable so stop sequences run against a fake OS in virtual time. */
@@ -11,6 +12,11 @@ export interface ProcessOps {
   signal(target: { pid: number; group?: boolean }, signal: NodeJS.Signals): void;
   /** Pids listening on each of `ports` (a reading shared within `maxAgeMs`). */
   listeners(ports: ReadonlySet<number>, maxAgeMs: number): Map<number, number[]>;
+  /**
+   * Whether any of `ports` is bound by anyone, found by binding them (a few syscalls, where a
+   * read of the sockets costs ~10-50 ms). Absent: the sockets are read every time.
+   */
+  portsBound?(ports: readonly number[]): Promise<boolean>;
   ownerUid(pid: number): number | null;
 }
 
@@ -28,6 +34,13 @@ export const systemProcesses: ProcessOps = {
     }
   },
   listeners: (ports, maxAgeMs) => findListeners(ports, { maxAgeMs }),
+  async portsBound(ports) {
+    try {
+      return (await probePorts(ports)).some((outcome) => !outcome.free);
+    } catch {
+      return true; // out of descriptors, or a failure that says nothing: read the sockets
+    }
+  },
   ownerUid: processOwnerUid,
 };
 
@@ -101,6 +114,8 @@ export class ProcessTree {
   /** Known members outside the group: signalled one by one (the group is signalled as one). */
   #outside: number[] = [];
   #readAt = -Infinity;
+  /** The last signal sent, and the members outside the group that got it. */
+  #sent: { signal: NodeJS.Signals; outside: Set<number> } | null = null;
 
   constructor(pgid: number | null, marker: string | null, ops: ProcessOps = systemProcesses, traits: TreeTraits = {}) {
     this.pgid = pgid;
@@ -142,10 +157,18 @@ export class ProcessTree {
    * Whether no member is left: known pids first (cheap), then a read of the table, then the
    * service's ports. The reads are shared by every tree checked within SHARED_READ_AGE_MS: a stack
    * of 200 services being stopped reads the table once per round, not 200 times.
+   *
+   * With `bindPorts` (a tree being stopped) the ports are bound first, and the sockets are read
+   * (to find who holds one) only when one is still bound: the trees of a stack that has gone do
+   * not each wait on a read of thousands of sockets. Not when a run ended on its own: a daemon of
+   * the run may be about to bind its port just then, and must not find it held by the check.
    */
-  isGone(): boolean {
+  async isGone(options: { bindPorts?: boolean } = {}): Promise<boolean> {
     if (this.#known.some((pid) => this.#ops.isRunning(pid))) return false;
     if (this.scan(SHARED_READ_AGE_MS).length > 0) return false;
+    const ports = this.#traits.ports ?? [];
+    if (ports.length === 0) return true;
+    if (options.bindPorts && this.#ops.portsBound && !(await this.#ops.portsBound(ports))) return true;
     return !this.#adoptListeners() || this.scan(SHARED_READ_AGE_MS).length === 0;
   }
 
@@ -169,5 +192,20 @@ export class ProcessTree {
   signal(signal: NodeJS.Signals): void {
     if (this.pgid !== null) this.#ops.signal({ pid: this.pgid, group: true }, signal);
     for (const pid of this.#outside) this.#ops.signal({ pid }, signal);
+    this.#sent = { signal, outside: new Set(this.#outside) };
+  }
+
+  /**
+   * Sends `signal` to the members outside the group that the last read found and that did not get
+   * it yet: the group is signalled before the table is read, and those found by the read follow.
+   */
+  signalFound(signal: NodeJS.Signals): void {
+    const sent = this.#sent?.signal === signal ? this.#sent.outside : new Set<number>();
+    for (const pid of this.#outside) {
+      if (sent.has(pid)) continue;
+      this.#ops.signal({ pid }, signal);
+      sent.add(pid);
+    }
+    this.#sent = { signal, outside: sent };
   }
 }

@@ -95,7 +95,7 @@ export class ServiceRun {
   async #end(exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): Promise<RunEnd> {
     const exit = await exited;
     let stop = this.#stopping ? await this.#stopping : null;
-    if (stop === null && !this.tree.isGone()) stop = await this.#terminate();
+    if (stop === null && !(await this.tree.isGone())) stop = await this.#terminate();
     // The tree is gone; a pipe still open belongs to a process outside it.
     const clock = this.#hooks.clock;
     let grace: unknown = null;
@@ -131,8 +131,9 @@ export class ServiceRun {
   /** SIGKILL to the whole tree at once (a second Ctrl-C). */
   kill(): void {
     this.stopRequested = true;
-    this.tree.scan(SHARED_READ_AGE_MS);
     this.tree.signal('SIGKILL');
+    this.tree.scan(SHARED_READ_AGE_MS);
+    this.tree.signalFound('SIGKILL');
   }
 
   resumeOutput(): void {

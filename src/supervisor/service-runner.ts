@@ -220,8 +220,11 @@ export class ServiceRunner {
 
   /** Stops a run in stages and waits until it is fully gone. */
   async #stopRun(run: ServiceRun): Promise<void> {
+    // Signalled first, then shown as stopping: a stack stopping at once signals every group
+    // before the 200 state changes (and whoever watches them) run.
+    const ending = run.stop();
     this.#set('stopping', null);
-    const end = await run.stop();
+    const end = await ending;
     this.#detach(run, end);
     if (end.stop === 'killed' || end.stop === 'stuck') {
       this.#killedOnStop = true;

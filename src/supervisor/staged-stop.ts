@@ -18,12 +18,18 @@ export interface StageOptions {
  * shuts down) get the current stage's signal too. Every wait goes through the Clock.
  */
 export async function stopInStages(tree: ProcessTree, options: StageOptions): Promise<StopOutcome> {
-  // A stack stopping at once shares this read too: 200 trees signal after one read of the table.
-  tree.scan(SHARED_READ_AGE_MS);
+  // The group first, then the read of the table (~35 ms for a few hundred processes, shared by
+  // every tree of a stack stopping at once) for the members that left it, which follow. The
+  // read waits a turn, so that every tree stopping with this one has signalled its group.
   tree.signal(options.signal);
-  if (await waitUntilGone(tree, options.timeoutMs, options.clock, options.signal)) return 'stopped';
+  await pause(options.clock, 0);
   tree.scan(SHARED_READ_AGE_MS);
+  tree.signalFound(options.signal);
+  if (await waitUntilGone(tree, options.timeoutMs, options.clock, options.signal)) return 'stopped';
   tree.signal('SIGKILL');
+  await pause(options.clock, 0);
+  tree.scan(SHARED_READ_AGE_MS);
+  tree.signalFound('SIGKILL');
   if (await waitUntilGone(tree, options.killWaitMs ?? 2000, options.clock, 'SIGKILL')) return 'killed';
   return 'stuck';
 }
@@ -33,7 +39,7 @@ export async function waitUntilGone(tree: ProcessTree, timeoutMs: number, clock:
   const deadline = clock.now() + timeoutMs;
   let interval = 2;
   for (;;) {
-    if (tree.isGone()) return true;
+    if (await tree.isGone({ bindPorts: true })) return true;
     if (tree.sinceScan >= 250) {
       tree.scan(SHARED_READ_AGE_MS);
       if (resend) tree.signal(resend);

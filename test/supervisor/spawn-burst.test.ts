@@ -59,6 +59,40 @@ describe('a tree scan (one index per read, shared by every tree)', () => {
     expect(tree.scan()).not.toContain(301);
   });
 
+  it('a staged stop signals the group before it reads the table, then once each member the read found outside the group', async () => {
+    const events: string[] = [];
+    const alive = new Set([100, 101, 200, 300, 301, 400]);
+    const ops: ProcessOps = {
+      table: () => (events.push('read'), { entries: entries.filter((entry) => alive.has(entry.pid)) }) as never,
+      isRunning: (pid) => alive.has(pid),
+      signal: (target, signal) => {
+        events.push(`${signal} ${target.group ? '-' : ''}${target.pid}`);
+        if (signal === 'SIGKILL') for (const entry of entries) if (entry.pgid === target.pid || entry.pid === target.pid) alive.delete(entry.pid);
+      },
+      listeners: () => new Map(),
+      ownerUid: () => 0,
+    };
+    const tree = new ProcessTree(100, 'm1', ops);
+    expect(await stopInStages(tree, { signal: 'SIGTERM', timeoutMs: 20, clock: systemClock })).toBe('killed');
+    expect(events.slice(0, 2)).toEqual(['SIGTERM -100', 'read']);
+    const term = events.filter((event) => event.startsWith('SIGTERM'));
+    const first = term.slice(0, 5).sort();
+    expect(first).toEqual(['SIGTERM -100', 'SIGTERM 200', 'SIGTERM 300', 'SIGTERM 301', 'SIGTERM 400'].sort());
+    // SIGKILL goes at once to the group and to the members already known, before any read.
+    const kill = events.indexOf('SIGKILL -100');
+    expect(events.slice(kill, kill + 5).sort()).toEqual(['SIGKILL -100', 'SIGKILL 200', 'SIGKILL 300', 'SIGKILL 301', 'SIGKILL 400'].sort());
+    expect(events[kill + 5]).toBe('read');
+    expect(events.filter((event) => event.startsWith('SIGKILL')).sort()).toEqual(['SIGKILL -100', 'SIGKILL 200', 'SIGKILL 300', 'SIGKILL 301', 'SIGKILL 400'].sort());
+  });
+
+  it('trees stopping together all signal their groups before the first read of the table', async () => {
+    const events: string[] = [];
+    const ops: ProcessOps = { ...opsOf([]), table: () => (events.push('read'), { entries: [] }) as never, signal: (target) => void events.push(`-${target.pid}`) };
+    const trees = [700, 701, 702].map((pgid) => new ProcessTree(pgid, null, ops));
+    await Promise.all(trees.map((tree) => stopInStages(tree, { signal: 'SIGTERM', timeoutMs: 100, clock: systemClock })));
+    expect(events.slice(0, 4)).toEqual(['-700', '-701', '-702', 'read']);
+  });
+
   it('a staged stop signals after a read shared with the other trees stopping (no read of its own at the 20 ms default)', async () => {
     const reads: number[] = [];
     const tree = new ProcessTree(700, null, opsOf([], reads));
