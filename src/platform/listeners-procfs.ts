@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import type { ListenerReading } from './listeners.js';
 import { SharedReading } from './shared-reading.js';
 
@@ -40,9 +40,7 @@ export function procfsListeners(ports: ReadonlySet<number>, maxAgeMs = 0): Liste
 
 /**
  * Port → inodes of every LISTEN socket, shared by the callers within `maxAgeMs` (a stack of 200
- * services being stopped asks once per check of each). The tables list every socket, TIME_WAIT
- * ones too — thousands after a burst of connections — so only LISTEN lines are matched, by one
- * expression over the whole text.
+ * services being stopped asks once per check of each).
  */
 function listeningSockets(maxAgeMs: number): Map<number, string[]> {
   return socketReading.get(maxAgeMs);
@@ -51,11 +49,17 @@ function listeningSockets(maxAgeMs: number): Map<number, string[]> {
 const socketReading = new SharedReading(() => {
   const byPort = new Map<number, string[]>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
+    let fd: number;
     try {
-      text = readFileSync(table, 'utf8');
+      fd = openSync(table, 'r');
     } catch {
       continue; // no IPv6
+    }
+    let text: string;
+    try {
+      text = readListeningSection((buffer) => readSync(fd, buffer, 0, buffer.length, null));
+    } finally {
+      closeSync(fd);
     }
     for (const [port, inode] of parseListenLines(text)) {
       const held = byPort.get(port);
@@ -65,6 +69,36 @@ const socketReading = new SharedReading(() => {
   }
   return byPort;
 });
+
+/**
+ * The start of a socket table, up to its last listening socket. The kernel lists the listening
+ * sockets first (its listening hash, then the established one, TIME_WAIT included: tcp_seq_start
+ * in net/ipv4/tcp_ipv4.c), so the read stops at the first whole line in another state: after a
+ * burst of connections the table holds tens of thousands of TIME_WAIT lines (megabytes) that say
+ * nothing about who listens. Only whole lines are returned.
+ */
+export function readListeningSection(read: (buffer: Buffer) => number, chunkSize = 64 * 1024): string {
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  let text = '';
+  for (;;) {
+    const count = read(buffer);
+    if (count === 0) break;
+    text += buffer.toString('latin1', 0, count);
+    if (pastListening(text)) break;
+  }
+  return text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
+/** Whether the last whole line of `text` (past the header) is a socket in a state other than LISTEN. */
+function pastListening(text: string): boolean {
+  const end = text.lastIndexOf('\n');
+  if (end === -1) return false;
+  const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+  const state = STATE.exec(line);
+  return state !== null && state[1] !== '0A';
+}
+
+const STATE = /^ *\d+: +[0-9A-F]+:[0-9A-F]{4} +[0-9A-F]+:[0-9A-F]{4} +([0-9A-F]{2}) /;
 
 /**
  * `sl: local rem st tx:rx tr:when retrnsmt uid timeout inode`: the local port and the inode of

@@ -1,6 +1,5 @@
 import { isProcessRunning, processOwnerUid, processTable, type ProcessEntry, type ProcessTable } from '../platform/index.js';
 import { findListeners } from '../platform/listeners.js';
-import { probePorts } from '../ports/bind-probe.js';
 import { signalGroup } from './process-group.js';
 
 /** The OS operations a tree needs; injectable so stop sequences run against a fake OS in virtual time. */
@@ -12,11 +11,6 @@ export interface ProcessOps {
   signal(target: { pid: number; group?: boolean }, signal: NodeJS.Signals): void;
   /** Pids listening on each of `ports` (a reading shared within `maxAgeMs`). */
   listeners(ports: ReadonlySet<number>, maxAgeMs: number): Map<number, number[]>;
-  /**
-   * Whether any of `ports` is bound by anyone, found by binding them (a few syscalls, where a
-   * read of the sockets costs ~10-50 ms). Absent: the sockets are read every time.
-   */
-  portsBound?(ports: readonly number[]): Promise<boolean>;
   ownerUid(pid: number): number | null;
 }
 
@@ -34,13 +28,6 @@ export const systemProcesses: ProcessOps = {
     }
   },
   listeners: (ports, maxAgeMs) => findListeners(ports, { maxAgeMs }),
-  async portsBound(ports) {
-    try {
-      return (await probePorts(ports)).some((outcome) => !outcome.free);
-    } catch {
-      return true; // out of descriptors, or a failure that says nothing: read the sockets
-    }
-  },
   ownerUid: processOwnerUid,
 };
 
@@ -157,18 +144,10 @@ export class ProcessTree {
    * Whether no member is left: known pids first (cheap), then a read of the table, then the
    * service's ports. The reads are shared by every tree checked within SHARED_READ_AGE_MS: a stack
    * of 200 services being stopped reads the table once per round, not 200 times.
-   *
-   * With `bindPorts` (a tree being stopped) the ports are bound first, and the sockets are read
-   * (to find who holds one) only when one is still bound: the trees of a stack that has gone do
-   * not each wait on a read of thousands of sockets. Not when a run ended on its own: a daemon of
-   * the run may be about to bind its port just then, and must not find it held by the check.
    */
-  async isGone(options: { bindPorts?: boolean } = {}): Promise<boolean> {
+  isGone(): boolean {
     if (this.#known.some((pid) => this.#ops.isRunning(pid))) return false;
     if (this.scan(SHARED_READ_AGE_MS).length > 0) return false;
-    const ports = this.#traits.ports ?? [];
-    if (ports.length === 0) return true;
-    if (options.bindPorts && this.#ops.portsBound && !(await this.#ops.portsBound(ports))) return true;
     return !this.#adoptListeners() || this.scan(SHARED_READ_AGE_MS).length === 0;
   }
 

@@ -95,7 +95,7 @@ export class ServiceRun {
   async #end(exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): Promise<RunEnd> {
     const exit = await exited;
     let stop = this.#stopping ? await this.#stopping : null;
-    if (stop === null && !(await this.tree.isGone())) stop = await this.#terminate();
+    if (stop === null && !this.tree.isGone()) stop = await this.#terminate();
     // The tree is gone; a pipe still open belongs to a process outside it.
     const clock = this.#hooks.clock;
     let grace: unknown = null;

@@ -39,7 +39,7 @@ export async function waitUntilGone(tree: ProcessTree, timeoutMs: number, clock:
   const deadline = clock.now() + timeoutMs;
   let interval = 2;
   for (;;) {
-    if (await tree.isGone({ bindPorts: true })) return true;
+    if (tree.isGone()) return true;
     if (tree.sinceScan >= 250) {
       tree.scan(SHARED_READ_AGE_MS);
       if (resend) tree.signal(resend);
