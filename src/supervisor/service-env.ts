@@ -21,6 +21,8 @@ export interface LaunchSpec {
   runAs?: { user: string | null; group: string | null } | null;
   /** `ready: { exec }` interpolated like cmd (a script for /bin/sh -c), else null. */
   readyExec: string | null;
+  /** The run's BERTH_RUN marker, set by each run: added last to the spawned environment. */
+  marker?: string;
 }
 
 export interface InstanceContext {

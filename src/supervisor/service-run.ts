@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config/types.js';
-import { RUN_MARKER } from '../platform/index.js';
 import type { Clock } from './clock.js';
 import { OutputPump, type LinesSink } from './output-pump.js';
 import { ProcessTree, SHARED_READ_AGE_MS, type ProcessOps } from './process-tree.js';
 import { resolveRunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
-import { mergeEnv, type SpawnService } from './spawn-process.js';
+import type { SpawnService } from './spawn-process.js';
 import { stopInStages, type StopOutcome } from './staged-stop.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -19,6 +18,19 @@ export interface RunHooks {
   sink: LinesSink;
   /** The OS as the run's process tree sees it (default: the real one). */
   processes?: ProcessOps;
+}
+
+
+/**
+ * Run markers: one random prefix per berth process, then a count — unique on the machine, and
+ * without a call into OpenSSL per spawn. Lowercase hex, as the watchdog matches it.
+ */
+const markerPrefix = randomBytes(8).toString('hex');
+let markerCount = 0;
+
+export function nextMarker(): string {
+  markerCount += 1;
+  return markerPrefix + markerCount.toString(16).padStart(4, '0');
 }
 
 /** How a run ended: the leader's exit, and how its stop went when it was stopped. */
@@ -85,8 +97,10 @@ export class ServiceRun {
 
   /** Spawns a run of `launch`; the reason when it could not start. */
   static async start(launch: LaunchSpec, config: ServiceConfig, hooks: RunHooks): Promise<ServiceRun | { error: string }> {
-    const marker = randomBytes(8).toString('hex');
-    const { child, spawnError } = hooks.spawn({ ...launch, env: mergeEnv(launch.env, { [RUN_MARKER]: marker }) as Record<string, string> }, { preferLocalFrom: hooks.root });
+    const marker = nextMarker();
+    // The marker goes into the environment as it is merged for the spawn: no copy of the
+    // service's ~N-sibling environment of its own per run.
+    const { child, spawnError } = hooks.spawn({ ...launch, marker }, { preferLocalFrom: hooks.root });
     if (child.pid === undefined) return { error: await spawnError };
     hooks.watchdog?.watch({ pgid: child.pid, marker, signal: config.stopSignal, timeoutMs: config.stopTimeoutMs });
     return new ServiceRun(child.pid, child, marker, launch, config, hooks);

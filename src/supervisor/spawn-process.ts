@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { npmRunPathEnv } from 'npm-run-path';
+import { RUN_MARKER } from '../platform/index.js';
 import { resolveRunAs, rightsProblem, switchesUser, type RunAs } from './run-as.js';
 import type { LaunchSpec } from './service-env.js';
 
@@ -43,7 +44,7 @@ export function createSpawnProcess(options: { setpriv?: string | null } = {}): S
       if (problem) return notSpawned(problem.message);
       if (switchesUser(resolved.runAs)) runAs = resolved.runAs;
     }
-    const env = mergeEnv(base.env, runAs ? { HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name } : null, launch.env);
+    const env = mergeEnv(base.env, runAs ? { HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name } : null, launch.env, launch.marker === undefined ? null : { [RUN_MARKER]: launch.marker });
     const common = { cwd: launch.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
 
     let child: ChildProcess;

@@ -76,7 +76,7 @@ function fakeSpawn(os: FakeOs, spawns: { pid: number; at: number }[], shape: { l
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     Object.assign(child, { pid, stdout, stderr });
-    const run = launch.env.BERTH_RUN ?? null;
+    const run = launch.marker ?? null;
     // The server logs elsewhere: only the tree, not the pipe, says whether it is gone.
     let holders = shape.escaped ? 2 : 1;
     const release = () => {
