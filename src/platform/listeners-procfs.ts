@@ -10,7 +10,7 @@ export function procfsListeners(ports: ReadonlySet<number>, maxAgeMs = 0): Liste
   const listeners = new Map<number, number[]>();
   if (ports.size === 0) return { listeners };
   const inodes = new Map<string, number>();
-  for (const [port, held] of listeningSockets(maxAgeMs)) if (ports.has(port)) for (const inode of held) inodes.set(inode, port);
+  for (const [port, held] of socketReading.get(maxAgeMs)) if (ports.has(port)) for (const inode of held) inodes.set(inode, port);
   if (inodes.size === 0) return { listeners };
   for (const entry of readdirSync('/proc')) {
     if (entry.charCodeAt(0) > 57) continue; // not a pid
@@ -42,10 +42,6 @@ export function procfsListeners(ports: ReadonlySet<number>, maxAgeMs = 0): Liste
  * Port → inodes of every LISTEN socket, shared by the callers within `maxAgeMs` (a stack of 200
  * services being stopped asks once per check of each).
  */
-function listeningSockets(maxAgeMs: number): Map<number, string[]> {
-  return socketReading.get(maxAgeMs);
-}
-
 const socketReading = new SharedReading(() => {
   const byPort = new Map<number, string[]>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {

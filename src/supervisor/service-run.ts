@@ -20,7 +20,6 @@ export interface RunHooks {
   processes?: ProcessOps;
 }
 
-
 /**
  * Run markers: one random prefix per berth process, then a count — unique on the machine, and
  * without a call into OpenSSL per spawn. Lowercase hex, as the watchdog matches it.

@@ -18,20 +18,24 @@ export interface StageOptions {
  * shuts down) get the current stage's signal too. Every wait goes through the Clock.
  */
 export async function stopInStages(tree: ProcessTree, options: StageOptions): Promise<StopOutcome> {
-  // The group first, then the read of the table (~35 ms for a few hundred processes, shared by
-  // every tree of a stack stopping at once) for the members that left it, which follow. The
-  // read waits a turn, so that every tree stopping with this one has signalled its group.
-  tree.signal(options.signal);
-  await pause(options.clock, 0);
-  tree.scan(SHARED_READ_AGE_MS);
-  tree.signalFound(options.signal);
+  await signalStage(tree, options.signal, options.clock);
   if (await waitUntilGone(tree, options.timeoutMs, options.clock, options.signal)) return 'stopped';
-  tree.signal('SIGKILL');
-  await pause(options.clock, 0);
-  tree.scan(SHARED_READ_AGE_MS);
-  tree.signalFound('SIGKILL');
+  await signalStage(tree, 'SIGKILL', options.clock);
   if (await waitUntilGone(tree, options.killWaitMs ?? 2000, options.clock, 'SIGKILL')) return 'killed';
   return 'stuck';
+}
+
+/**
+ * One stage's signal: the group (and the members already known) first, then the read of the
+ * table (~35 ms for a few hundred processes, shared by every tree of a stack stopping at once)
+ * for the members that left it, which follow. The read waits a turn, so that every tree
+ * stopping with this one has signalled its group before it.
+ */
+async function signalStage(tree: ProcessTree, signal: NodeJS.Signals, clock: Clock): Promise<void> {
+  tree.signal(signal);
+  await pause(clock, 0);
+  tree.scan(SHARED_READ_AGE_MS);
+  tree.signalFound(signal);
 }
 
 /** Resolves true once the tree is gone, false when `timeoutMs` passed first; re-reads the table every 250 ms. */
