@@ -2,7 +2,7 @@
 // argv: CONFIG_FILE INSTANCE [START_AT]. With START_AT (ms since epoch) the claim waits until
 // then, so 50 processes that have all finished starting claim at the same moment.
 // Prints one JSON line: { claimMs, ports }.
-import { allocate, FileLeaseStore, berthHome, loadConfig, selectEnvironment } from '../dist/index.js';
+import { allocate, FileLeaseStore, berthHome, loadConfig, selectEnvironment } from '../dist/lib/index.js';
 
 const [file, instance, startAt] = process.argv.slice(2);
 const config = loadConfig({ file });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allocate, FileLeaseStore, loadConfig, probePorts, release, selectEnvironment } from '../dist/index.js';
+import { allocate, FileLeaseStore, loadConfig, probePorts, release, selectEnvironment } from '../dist/lib/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'dist', 'cli.js');

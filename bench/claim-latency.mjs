@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allocate, FileLeaseStore, loadConfig, RedisLeaseStore, selectEnvironment } from '../dist/index.js';
+import { allocate, FileLeaseStore, loadConfig, RedisLeaseStore, selectEnvironment } from '../dist/lib/index.js';
 
 const self = fileURLToPath(import.meta.url);
 const RACERS = 50;

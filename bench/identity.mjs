@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { aliveIdentities, identityContext, identityOf } from '../dist/platform/identity.js';
-import { FileLeaseStore } from '../dist/store/file-store.js';
-import { writeRegistry } from '../dist/store/registry-file.js';
+import { aliveIdentities, identityContext, identityOf } from '../dist/lib/platform/identity.js';
+import { FileLeaseStore } from '../dist/lib/store/file-store.js';
+import { writeRegistry } from '../dist/lib/store/registry-file.js';
 
 const LEASES = Number(process.env.BENCH_LEASES ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);

@@ -10,8 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findBlock, PortHolds } from '../dist/index.js';
-import { GroupMetrics } from '../dist/platform/metrics.js';
+import { findBlock, PortHolds } from '../dist/lib/index.js';
+import { GroupMetrics } from '../dist/lib/platform/metrics.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

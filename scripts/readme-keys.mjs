@@ -1,7 +1,7 @@
 // Writes the dashboard's key list into README.md (between the keys markers) from the key table
-// in src/tui/keys.ts, as built in dist/. test/tui/readme-keys.test.ts checks that they agree.
+// in src/tui/keys.ts, as built in dist/lib/. test/tui/readme-keys.test.ts checks that they agree.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { keysMarkdown } from '../dist/tui/keys.js';
+import { keysMarkdown } from '../dist/lib/tui/keys.js';
 
 const START = '<!-- keys: written by scripts/readme-keys.mjs from src/tui/keys.ts -->';
 const END = '<!-- /keys -->';

@@ -9,17 +9,24 @@ import { CLI, ROOT, runNode } from '../helpers/processes.js';
 const FAKE_WINDOWS = 'data:text/javascript,Object.defineProperty(process, "platform", { value: "win32" })';
 
 /**
- * A module hook that refuses to load the CLI's commands (src/cli/main.ts: `cli/main.js` from tsc,
- * `chunks/main-HASH.js` in the bundle), so a berth that loaded them before checking the platform
- * fails with another code and message.
+ * Module hooks (import and require) that refuse to load the CLI's commands (src/cli/main.ts:
+ * `cli/main.js` from tsc, `chunks/main-HASH.js` in the bundle), so a berth that loaded them
+ * before checking the platform fails with another code and message.
  */
 const REFUSE_COMMANDS = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
+const refused = (specifier) => specifier.endsWith('/cli/main.js') || (specifier.includes('/chunks/main-') && specifier.endsWith('.js'));
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(specifier, context, next) {
-  if (specifier.endsWith('/cli/main.js') || (specifier.includes('/chunks/main-') && specifier.endsWith('.js'))) throw new Error('the CLI loaded its commands: ' + specifier);
+  if ((\${refused.toString()})(specifier)) throw new Error('the CLI loaded its commands: ' + specifier);
   return next(specifier, context);
 }\`));
+// The bundled bin is CommonJS: its chunks come through require().
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (specifier, ...rest) {
+  if (refused(specifier)) throw new Error('the CLI loaded its commands: ' + specifier);
+  return resolveFilename.call(this, specifier, ...rest);
+};
 `)}`;
 
 const MESSAGE = 'berth needs a POSIX system (Linux or macOS); on Windows run it inside WSL\n';

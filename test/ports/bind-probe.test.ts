@@ -136,7 +136,7 @@ describe('bind probe, one socket per address (macOS, the POSIX backend, bindv6on
     writeFileSync(
       script,
       `import net from 'node:net';
-import { probePorts } from ${JSON.stringify(path.join(ROOT, 'dist/ports/bind-probe.js'))};
+import { probePorts } from ${JSON.stringify(path.join(ROOT, 'dist/lib/ports/bind-probe.js'))};
 const ports = Array.from({ length: 20 }, (_, i) => 20160 + i);
 let result;
 try {
@@ -181,7 +181,7 @@ describe('which mode a platform gets', () => {
   });
 
   it('BERTH_PLATFORM=posix gives the per-address mode on Linux too', async () => {
-    const script = `import(${JSON.stringify(path.join(ROOT, 'dist/ports/bind-probe.js'))}).then((m) => console.log(m.probeMode()))`;
+    const script = `import(${JSON.stringify(path.join(ROOT, 'dist/lib/ports/bind-probe.js'))}).then((m) => console.log(m.probeMode()))`;
     const posix = await runNode(['-e', script], { env: { BERTH_PLATFORM: 'posix' } });
     expect(posix.stdout.trim(), posix.stderr).toBe('per-address');
     const native = await runNode(['-e', script], { env: { BERTH_PLATFORM: undefined } });

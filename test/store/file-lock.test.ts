@@ -9,7 +9,7 @@ import { exited } from '../helpers/spawn-line.js';
 
 // This file's ports: none bound (the environment reserved below has no ports; its range is 29790-29799).
 
-const LOCK_MODULE = JSON.stringify(path.join(ROOT, 'dist', 'store', 'file-lock.js'));
+const LOCK_MODULE = JSON.stringify(path.join(ROOT, 'dist', 'lib', 'store', 'file-lock.js'));
 
 /** BERTH_LOCK for each implementation: the native one, and both fallbacks. */
 const KINDS: Array<[LockKind, string]> = [
