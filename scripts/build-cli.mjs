@@ -27,47 +27,60 @@ writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify({ type: 'common
 writeFileSync(path.join(dist, 'lib', 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
 rmSync(path.join(dist, 'cli.js.map'), { force: true });
 
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: staging,
-  chunkNames: 'bundle/chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['blessed', 'fs-native-extensions', '@redis/client'],
-  define: { BERTH_VERSION: JSON.stringify(pkg.version) },
-  minifySyntax: true,
-  legalComments: 'none',
-  sourcemap: true,
-  metafile: true,
-  logLevel: 'warning',
-});
+// The metafile names outputs relative to root; the same file staged and in dist/.
+const stagedFile = (output) => path.join(root, output);
+const distOutput = (output) => path.relative(root, path.join(dist, path.relative(staging, stagedFile(output))));
 
-// The same files as CommonJS, under the same names (the metafile's names stay true). esbuild
-// follows each staged file's source map back to src/.
-const staged = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js'));
-await build({
-  absWorkingDir: root,
-  entryPoints: staged.map((file) => path.join(root, file)),
-  outbase: staging,
-  outdir: dist,
-  bundle: false,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__berthModuleUrl' },
-  banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
-  sourcemap: true,
-  logLevel: 'warning',
-});
-const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, output]) => [path.relative(root, path.join(dist, path.relative(path.relative(root, staging), file))), output]));
-writeFileSync(path.join(dist, 'bundle', 'meta.json'), JSON.stringify({ ...result.metafile, outputs }));
-rmSync(staging, { recursive: true, force: true });
+let outputs;
+try {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: staging,
+    chunkNames: 'bundle/chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['blessed', 'fs-native-extensions', '@redis/client'],
+    define: { BERTH_VERSION: JSON.stringify(pkg.version) },
+    minifySyntax: true,
+    legalComments: 'none',
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+  // The same files as CommonJS, under the same names (the metafile's names stay true). esbuild
+  // follows each staged file's source map back to src/.
+  await build({
+    absWorkingDir: root,
+    entryPoints: Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js')).map(stagedFile),
+    outbase: staging,
+    outdir: dist,
+    bundle: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__berthModuleUrl' },
+    banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    legalComments: 'none',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  // Named as in dist/, the chunks each one imports too (the staging folder is gone after this).
+  outputs = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, output]) => [
+      distOutput(file),
+      { ...output, imports: output.imports.map((entry) => (entry.external ? entry : { ...entry, path: distOutput(entry.path) })) },
+    ]),
+  );
+  writeFileSync(path.join(dist, 'bundle', 'meta.json'), JSON.stringify({ ...result.metafile, outputs }));
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}
 
 // Chunks of an earlier build go only now, so a berth started meanwhile never misses a file.
 const current = new Set(Object.keys(outputs).map((file) => path.join(root, file)));
