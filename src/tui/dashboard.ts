@@ -72,6 +72,7 @@ export class Dashboard {
   prompt: LinePrompt | null = null;
   quits = 0;
   #logStream: AbortController | null = null;
+  #destroyed = false;
   #logKey = '';
   #renderTimer: NodeJS.Timeout | null = null;
   #metricsTimer: NodeJS.Timeout;
@@ -115,14 +116,17 @@ export class Dashboard {
 
   /** Redraws from the model (throttled, so a log flood costs at most 10 draws a second). */
   render(): void {
-    if (this.#renderTimer) return;
+    if (this.#renderTimer || this.#destroyed) return;
     this.#renderTimer = setTimeout(() => {
       this.#renderTimer = null;
       this.draw();
     }, RENDER_EVERY_MS);
   }
 
+  /** Restores the terminal and ends the log stream; a late event or render after it draws nothing. */
   destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
     clearInterval(this.#metricsTimer);
     if (this.#renderTimer) clearTimeout(this.#renderTimer);
     this.notes.close();
@@ -155,6 +159,7 @@ export class Dashboard {
   }
 
   draw(): void {
+    if (this.#destroyed) return;
     const now = this.clock.now();
     const { instance, services, service } = this.selected();
     const instances = this.visibleInstances();

@@ -35,6 +35,7 @@ export class TopModel {
   readonly #changed: () => void;
   readonly #noted: (instance: WatchedInstance, service: string | null, message: string) => void;
   readonly #subscriptions = new Map<string, AbortController>();
+  #closed = false;
 
   /** `noted` hears an instance's own messages (why a service restarted, failed, …). */
   constructor(source: InstanceSource, changed: () => void, noted: (instance: WatchedInstance, service: string | null, message: string) => void = () => {}) {
@@ -44,8 +45,11 @@ export class TopModel {
   }
 
   async refresh(): Promise<void> {
+    if (this.#closed) return;
     const found = await this.#source().catch(() => null);
-    if (!found) return;
+    // A refresh still under way when the view closed opens nothing: a stream opened now would
+    // keep the process alive after the terminal is restored.
+    if (!found || this.#closed) return;
     const byId = new Map(this.instances.map((instance) => [instance.lease.id, instance]));
     this.instances = found
       .map((each) => {
@@ -69,7 +73,9 @@ export class TopModel {
     this.#changed();
   }
 
+  /** Ends every stream, and any refresh still under way opens none. */
   close(): void {
+    this.#closed = true;
     for (const subscription of this.#subscriptions.values()) subscription.abort();
     this.#subscriptions.clear();
   }

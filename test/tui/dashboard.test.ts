@@ -364,4 +364,27 @@ describe('dashboard on a fake screen', () => {
     await waitFor(() => screen.text().includes('stale: owner pid 4242 is gone'), 2000, () => screen.text());
     expect(screen.text()).toMatch(/gone\/dev#1 +31100-31101 +stale/);
   });
+
+  it('once destroyed, a late change draws nothing and follows no log (it would keep berth top alive after q)', async () => {
+    let following = 0;
+    const shop = shopInstance();
+    const follow = shop.followLogs.bind(shop);
+    shop.followLogs = async (...args: Parameters<FakeInstance['followLogs']>) => {
+      following += 1;
+      try {
+        await follow(...args);
+      } finally {
+        following -= 1;
+      }
+    };
+    const { dashboard, screen } = await start(100, 30, [{ lease: shop.snapshot.lease, control: shop }]);
+    await waitFor(() => following === 1, 2000, 'the selected service\'s log followed');
+    dashboard.destroy();
+    await waitFor(() => following === 0, 2000, 'the log stream ended');
+    const drawn = screen.text();
+    dashboard.serviceName = 'worker'; // as if an event moved the selection
+    dashboard.draw(); // a stream it opened would count at once: followLogs counts before its first await
+    expect(following).toBe(0);
+    expect(screen.text()).toBe(drawn);
+  });
 });
