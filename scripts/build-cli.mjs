@@ -12,7 +12,9 @@
 // Left outside the bundle: blessed (it requires its widgets and terminfo by computed names),
 // fs-native-extensions (a native addon found next to its package) and the Redis client.
 import { build } from 'esbuild';
+import { Writable } from 'node:stream';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +88,7 @@ try {
 const current = new Set(Object.keys(outputs).map((file) => path.join(root, file)));
 for (const name of readdirSync(chunks)) {
   const file = path.join(chunks, name);
-  if (!current.has(file) && !current.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true });
+  if (!current.has(file) && !current.has(file.replace(/\.(map|cache)$/, ''))) rmSync(file, { force: true });
 }
 
 // Files found beside a module (new URL('…', import.meta.url)) must be beside its chunk too.
@@ -104,4 +106,27 @@ for (const output of Object.keys(outputs).filter((file) => file.endsWith('.js'))
 if (missing.length) {
   console.error(`build-cli: files the bundle looks for next to itself are missing:\n  ${missing.join('\n  ')}`);
   process.exit(1);
+}
+
+// V8's compiled code for each chunk, beside it (src/cli/code-cache.ts): recorded while a few
+// quick commands run on the example ports.yaml, with a home of their own and no terminal.
+const { recordCodeCache } = await import('../dist/lib/cli/code-cache.js');
+const jsChunks = Object.keys(outputs).filter((file) => file.startsWith('dist/bundle/chunks/') && file.endsWith('.js')).map((file) => path.join(root, file));
+const mainChunk = Object.entries(outputs).find(([, output]) => output.entryPoint === 'src/cli/main.ts')?.[0];
+if (!mainChunk) {
+  console.error('build-cli: no chunk holds src/cli/main.ts');
+  process.exit(1);
+}
+const home = mkdtempSync(path.join(os.tmpdir(), 'berth-build-home-'));
+try {
+  await recordCodeCache(chunks, jsChunks, async () => {
+    const { main } = createRequire(import.meta.url)(path.join(root, mainChunk));
+    const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+    const env = { PATH: process.env.PATH, HOME: home, BERTH_HOME: home, NO_COLOR: '1' };
+    for (const args of [['--version'], ['--help'], ['ps', '--all'], ['ps', '--json'], ['validate'], ['ports']]) {
+      await main(args, { cwd: root, env, stdout: sink(), stderr: sink() });
+    }
+  });
+} finally {
+  rmSync(home, { recursive: true, force: true });
 }

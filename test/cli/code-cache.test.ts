@@ -1,0 +1,72 @@
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runNode } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp.js';
+
+// Runs the bundled bin (npm run build), each chunk's compiled code cached beside it, with a hook
+// that records what became of each chunk's cache. Binds no port.
+
+const TRACER = path.join(ROOT, 'test', 'fixtures', 'trace-code-cache.cjs');
+
+/** `node [dist]/cli.js ...args` with the tracer: its output, and each chunk it compiled with what became of its cache. */
+async function traced(args: string[], dist = path.join(ROOT, 'dist')) {
+  const trace = path.join(tempDir('berth-trace-'), 'code-cache.txt');
+  const home = tempDir('berth-home-');
+  const run = await runNode(['--require', TRACER, path.join(dist, 'cli.js'), ...args], { cwd: ROOT, env: { BERTH_HOME: home, BERTH_TRACE_CODE_CACHE: trace } });
+  const lines = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
+  const fates = Object.fromEntries(lines.map((line) => line.split(' ')).map(([file, fate]) => [path.basename(file as string), fate]));
+  return { ...run, fates };
+}
+
+/** A copy of dist/ whose files keep their mtimes, as a packed install does. */
+function copyOfDist(): string {
+  const copy = path.join(tempDir('berth-dist-'), 'dist');
+  cpSync(path.join(ROOT, 'dist'), copy, { recursive: true, preserveTimestamps: true });
+  return copy;
+}
+
+/** The chunk of `dist` whose source holds `text`. */
+function chunkHolding(dist: string, text: string): string {
+  const dir = path.join(dist, 'bundle', 'chunks');
+  const name = readdirSync(dir).find((file) => file.startsWith('ps-') && file.endsWith('.js') && readFileSync(path.join(dir, file), 'utf8').includes(text));
+  expect(name, `a ps chunk holding ${text}`).toBeDefined();
+  return path.join(dir, name as string);
+}
+
+describe('the bin\'s chunks, compiled from their caches', () => {
+  it.each([[['ps', '--all']], [['validate']], [['--version']]])('berth %j: every chunk it loads comes with a cache that V8 takes', async (args) => {
+    const run = await traced(args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(run.fates).length).toBeGreaterThan(args[0] === '--version' ? 0 : 3);
+    expect(Object.entries(run.fates).filter(([, fate]) => fate !== 'used')).toEqual([]);
+  });
+
+  it('a chunk changed in place, to the same length, is compiled from its new source: its cache is not used', async () => {
+    const dist = copyOfDist();
+    const before = await traced(['ps', '--all'], dist);
+    expect(before.stdout).toBe('no instances running\n');
+    const chunk = chunkHolding(dist, 'no instances');
+    expect(before.fates[path.basename(chunk)]).toBe('used');
+
+    // Same length, so V8's own check (the source's length) would take the old code.
+    writeFileSync(chunk, readFileSync(chunk, 'utf8').replace('no instances', 'NO INSTANCES'));
+    const after = await traced(['ps', '--all'], dist);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toBe('NO INSTANCES running\n');
+    expect(after.fates[path.basename(chunk)]).toBe('none');
+  });
+
+  it('a cache that is not V8\'s (a faulty disk, a bad copy) is rejected, and the command runs as without one', async () => {
+    const dist = copyOfDist();
+    const chunk = chunkHolding(dist, 'no instances');
+    const cache = `${chunk}.cache`;
+    const { mtime } = statSync(chunk);
+    writeFileSync(cache, Buffer.alloc(statSync(cache).size, 0x5a));
+    utimesSync(cache, mtime, mtime);
+    const run = await traced(['ps', '--all'], dist);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('no instances running\n');
+    expect(run.fates[path.basename(chunk)]).toBe('rejected');
+  });
+});
