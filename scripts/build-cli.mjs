@@ -66,8 +66,9 @@ try {
     platform: 'node',
     target: 'node20',
     supported: { 'dynamic-import': false },
-    define: { 'import.meta.url': '__berthModuleUrl' },
-    banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // Worked out when a chunk asks (three do), not as each one loads: its path operations count.
+    define: { 'import.meta.url': '__berthModule.url' },
+    banner: { js: "const __berthModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
     legalComments: 'none',
     sourcemap: true,
     logLevel: 'warning',
@@ -98,7 +99,7 @@ const missing = [];
 for (const output of Object.keys(outputs).filter((file) => file.endsWith('.js'))) {
   const file = path.join(root, output);
   const text = readFileSync(file, 'utf8');
-  for (const match of text.matchAll(/new URL\(\s*"([^"]+)",\s*__berthModuleUrl\s*\)/g)) {
+  for (const match of text.matchAll(/new URL\(\s*"([^"]+)",\s*__berthModule\.url\s*\)/g)) {
     const target = path.resolve(path.dirname(file), match[1]);
     if (!existsSync(target)) missing.push(`${path.relative(root, file)}: ${match[1]} -> ${path.relative(root, target)}`);
   }
@@ -108,9 +109,9 @@ if (missing.length) {
   process.exit(1);
 }
 
-// V8's compiled code for each chunk, beside it (src/cli/code-cache.ts): recorded while a few
+// V8's compiled code for each chunk, beside it (src/cli/record-code-cache.ts): recorded while a few
 // quick commands run on the example ports.yaml, with a home of their own and no terminal.
-const { recordCodeCache } = await import('../dist/lib/cli/code-cache.js');
+const { recordCodeCache } = await import('../dist/lib/cli/record-code-cache.js');
 const jsChunks = Object.keys(outputs).filter((file) => file.startsWith('dist/bundle/chunks/') && file.endsWith('.js')).map((file) => path.join(root, file));
 const mainChunk = Object.entries(outputs).find(([, output]) => output.entryPoint === 'src/cli/main.ts')?.[0];
 if (!mainChunk) {

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { fileURLToPath } from 'node:url';
-import { loadChunksWithCodeCache } from './cli/code-cache.js';
+import { loadChunks } from './cli/chunk-loader.js';
 
 // First, before any of berth's code loads: berth needs process groups, POSIX signals and Unix sockets.
 if (process.platform === 'win32') {
   // A Windows console writes asynchronously: exit once the line is out, and run nothing else.
   process.stderr.write('berth needs a POSIX system (Linux or macOS); on Windows run it inside WSL\n', () => process.exit(2));
 } else {
-  // The chunks' compiled code comes from the caches the build wrote beside them (code-cache.ts).
-  loadChunksWithCodeCache(fileURLToPath(new URL('bundle/chunks', import.meta.url)));
+  // The chunks, compiled from the code caches the build wrote beside them (cli/chunk-loader.ts).
+  loadChunks(fileURLToPath(new URL('bundle/chunks', import.meta.url)));
   void run();
 }
 

@@ -83,12 +83,13 @@ function normalizeConfig(data: Raw, options: ValidateOptions, report: Report, fi
   const named = namedRanges.ranges;
   const environments = new Map<string, EnvironmentConfig>();
 
+  const root = path.resolve(options.root); // once: the cwd of every service that names none
   for (const [envName, rawEnv] of entriesOf(data.environments)) {
     if (!isRecord(rawEnv)) continue;
     const at: Path = ['environments', envName];
     const services = entriesOf(rawEnv.services)
       .filter((entry): entry is [string, Raw] => isRecord(entry[1]))
-      .map(([name, raw]) => normalizeService(name, raw, [...at, 'services', name], { root: options.root, namedRanges }, report));
+      .map(([name, raw]) => normalizeService(name, raw, [...at, 'services', name], { root, namedRanges }, report));
     const env: EnvironmentConfig = { name: envName, ranges: [], services };
 
     const sharedNeed = services.some((service) => service.ranges === null && service.portCount > 0);

@@ -9,12 +9,14 @@ import { CLI, ROOT, runNode } from '../helpers/processes.js';
 const FAKE_WINDOWS = 'data:text/javascript,Object.defineProperty(process, "platform", { value: "win32" })';
 
 /**
- * Module hooks (import and require) that refuse to load the CLI's commands (src/cli/main.ts:
+ * Module hooks (import, require and the bin's own chunk loader, which compiles each chunk
+ * through vm.Script) that refuse to load the CLI's commands (src/cli/main.ts:
  * `cli/main.js` from tsc, `chunks/main-HASH.js` in the bundle), so a berth that loaded them
  * before checking the platform fails with another code and message.
  */
 const REFUSE_COMMANDS = `data:text/javascript,${encodeURIComponent(`
 import Module, { register } from 'node:module';
+import vm from 'node:vm';
 const refused = (specifier) => specifier.endsWith('/cli/main.js') || (specifier.includes('/chunks/main-') && specifier.endsWith('.js'));
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(specifier, context, next) {
@@ -26,6 +28,13 @@ const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (specifier, ...rest) {
   if (refused(specifier)) throw new Error('the CLI loaded its commands: ' + specifier);
   return resolveFilename.call(this, specifier, ...rest);
+};
+const Script = vm.Script;
+vm.Script = class extends Script {
+  constructor(source, options = {}) {
+    if (refused(options.filename ?? '')) throw new Error('the CLI loaded its commands: ' + options.filename);
+    super(source, options);
+  }
 };
 `)}`;
 

@@ -16,6 +16,7 @@ export function normalizeService(
   name: string,
   raw: Raw,
   at: Path,
+  /** `root`: absolute and normalized (the cwd of a service that names none). */
   context: { root: string; namedRanges: { ranges: ReadonlyMap<string, PortRange>; invalid: ReadonlySet<string> } },
   report: Report,
 ): ServiceConfig {
@@ -44,7 +45,7 @@ export function normalizeService(
     }
   }
 
-  const cwd = path.resolve(context.root, typeof raw.cwd === 'string' ? raw.cwd : '.');
+  const cwd = typeof raw.cwd === 'string' ? path.resolve(context.root, raw.cwd) : context.root;
   const stopSignal = typeof raw.stop_signal === 'string' ? normalizeSignal(raw.stop_signal) : DEFAULTS.stopSignal;
 
   return {
