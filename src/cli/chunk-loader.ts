@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -23,8 +23,8 @@ export function loadChunks(dir: string, compiled?: (chunk: string, script: Scrip
   const extensions = internals._extensions;
   const load = extensions['.js'] as Loader;
   const loadChunk: Loader = (module, filename) => {
-    const { source, stats } = readChunk(filename);
-    const cachedData = readCodeCache(filename, stats);
+    const { bytes, source } = readChunk(filename);
+    const cachedData = readCodeCache(filename, bytes);
     const script = new Script(Module.wrap(source), { filename, ...(cachedData ? { cachedData } : {}) });
     compiled?.(filename, script);
     const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
@@ -35,13 +35,9 @@ export function loadChunks(dir: string, compiled?: (chunk: string, script: Scrip
   };
 }
 
-export function readChunk(filename: string): { source: string; stats: Stats } {
-  const fd = openSync(filename, 'r');
-  try {
-    return { stats: fstatSync(fd), source: stripShebang(readFileSync(fd, 'utf8')) };
-  } finally {
-    closeSync(fd);
-  }
+export function readChunk(filename: string): { bytes: Buffer; source: string } {
+  const bytes = readFileSync(filename);
+  return { bytes, source: stripShebang(bytes.toString('utf8')) };
 }
 
 /** `require` inside a chunk: a sibling chunk from `dir`, anything else through Node. */

@@ -12,10 +12,9 @@ export async function recordCodeCache(dir: string, chunks: string[], exercise: (
   const scripts = new Map<string, Script>();
   loadChunks(dir, (chunk, script) => scripts.set(chunk, script));
   await exercise();
-  // Whole seconds: the same mtime on every file system.
-  const mtime = new Date(Math.floor(Date.now() / 1000) * 1000);
   for (const chunk of chunks) {
-    const script = scripts.get(chunk) ?? new Script(Module.wrap(readChunk(chunk).source), { filename: chunk });
-    writeCodeCache(chunk, script.createCachedData(), mtime);
+    const { bytes, source } = readChunk(chunk);
+    const script = scripts.get(chunk) ?? new Script(Module.wrap(source), { filename: chunk });
+    writeCodeCache(chunk, bytes, script.createCachedData());
   }
 }

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runNode } from '../helpers/processes.js';
@@ -19,12 +20,14 @@ async function traced(args: string[], dist = path.join(ROOT, 'dist')) {
   return { ...run, fates };
 }
 
-/** A copy of dist/ whose files keep their mtimes, as a packed install does. */
+/** A copy of dist/, every file with a new mtime, as `npm install` gives them. */
 function copyOfDist(): string {
   const copy = path.join(tempDir('berth-dist-'), 'dist');
-  cpSync(path.join(ROOT, 'dist'), copy, { recursive: true, preserveTimestamps: true });
+  cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
   return copy;
 }
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
 
 /** The chunk of `dist` whose source holds `text`. */
 function chunkHolding(dist: string, text: string): string {
@@ -47,7 +50,7 @@ describe('the bin\'s chunks, compiled from their caches', () => {
     const before = await traced(['ps', '--all'], dist);
     expect(before.stdout).toBe('no instances running\n');
     const chunk = chunkHolding(dist, 'no instances');
-    expect(before.fates[path.basename(chunk)]).toBe('used');
+    expect(before.fates[path.basename(chunk)], 'a copy with new mtimes uses its caches').toBe('used');
 
     // Same length, so V8's own check (the source's length) would take the old code.
     writeFileSync(chunk, readFileSync(chunk, 'utf8').replace('no instances', 'NO INSTANCES'));
@@ -57,16 +60,18 @@ describe('the bin\'s chunks, compiled from their caches', () => {
     expect(after.fates[path.basename(chunk)]).toBe('none');
   });
 
-  it('a cache that is not V8\'s (a faulty disk, a bad copy) is rejected, and the command runs as without one', async () => {
+  it.each([
+    ['made for this chunk, its code garbled (a faulty disk)', (chunk: Buffer, size: number) => Buffer.concat([sha256(chunk), Buffer.alloc(size - 32, 0x5a)]), 'rejected'],
+    ['cut short', () => Buffer.alloc(16), 'none'],
+    ['that is empty', () => Buffer.alloc(0), 'none'],
+  ])('a cache %s: the chunk is compiled from its source and the command runs as without one', async (_, garble, fate) => {
     const dist = copyOfDist();
     const chunk = chunkHolding(dist, 'no instances');
     const cache = `${chunk}.cache`;
-    const { mtime } = statSync(chunk);
-    writeFileSync(cache, Buffer.alloc(statSync(cache).size, 0x5a));
-    utimesSync(cache, mtime, mtime);
+    writeFileSync(cache, garble(readFileSync(chunk), statSync(cache).size));
     const run = await traced(['ps', '--all'], dist);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('no instances running\n');
-    expect(run.fates[path.basename(chunk)]).toBe('rejected');
+    expect(run.fates[path.basename(chunk)]).toBe(fate);
   });
 });
