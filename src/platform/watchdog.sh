@@ -10,24 +10,44 @@ trap '' INT HUP TERM QUIT
 mode=${1:-procfs}
 nl='
 '
+# $groups lists the runs; a run that is gone is only marked (gone_PGID) and dropped from the
+# list every 64 of them, so a stack of n services stopping costs O(n), not O(n^2), while berth
+# is stopping it too. A group listed again (its pgid reused) is listed once.
 groups=""
+gone=0
+# Drops the runs marked gone from $groups.
+prune() {
+  kept=""
+  for g in $groups; do
+    eval "d=\${gone_$g-}"
+    if [ -n "$d" ]; then unset "listed_$g" "gone_$g"; else kept="$kept $g"; fi
+  done
+  groups=$kept
+  gone=0
+}
 while IFS=' ' read -r head marker signal timeout; do
   case "$head" in
-    +*[!0-9]* | -*[!0-9]*) continue ;;
+    +*[!0-9]* | -*[!0-9]* | + | -) continue ;;
     +*)
       g=${head#+}
       case "$marker$signal$timeout" in *[!0-9a-zA-Z]*) continue ;; esac
       [ "$timeout" -gt 10000 ] && timeout=10000
-      eval "mark_$g=$marker sig_$g=${signal#SIG} wait_$g=$timeout sent_$g=' '"
-      groups="$groups $g"
+      eval "listed=\${listed_$g-}"
+      [ -n "$listed" ] || groups="$groups $g"
+      eval "mark_$g=$marker sig_$g=${signal#SIG} wait_$g=$timeout sent_$g=' ' listed_$g=1"
+      unset "gone_$g"
       ;;
     -*)
-      kept=""
-      for g in $groups; do [ "$g" = "${head#-}" ] || kept="$kept $g"; done
-      groups=$kept
+      g=${head#-}
+      eval "listed=\${listed_$g-}"
+      [ -n "$listed" ] || continue
+      eval "gone_$g=1"
+      gone=$((gone + 1))
+      [ "$gone" -lt 64 ] || prune
       ;;
   esac
 done
+prune
 [ -z "$groups" ] && exit 0
 
 # Milliseconds on a clock that only moves forward: /proc/uptime where there is one (no process
