@@ -9,14 +9,17 @@
 // its import() calls as require(): a quick command then never starts Node's ESM loader, which
 // costs a few milliseconds of its own and about half a millisecond a module.
 //
+// Beside each chunk, CHUNK.js.cache: V8's compiled code for it, recorded at the end of the build
+// (src/cli/chunk-loader.ts loads the chunks with it).
+//
 // Left outside the bundle: blessed (it requires its widgets and terminfo by computed names),
 // fs-native-extensions (a native addon found next to its package) and the Redis client.
 import { build } from 'esbuild';
-import { Writable } from 'node:stream';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -14,7 +14,11 @@ import { readCodeCache } from './code-cache.js';
  */
 
 type Loader = (module: NodeJS.Module, filename: string) => void;
-const internals = Module as unknown as { _extensions: Record<string, Loader>; _cache: NodeJS.Dict<NodeJS.Module> };
+const internals = Module as unknown as {
+  _extensions: Record<string, Loader>;
+  _cache: NodeJS.Dict<NodeJS.Module>;
+  _resolveFilename: (request: string, parent: NodeJS.Module) => string;
+};
 /** `./NAME.js`: a file in the same folder, its path `${dir}/NAME.js` (no path operation: they count). */
 const SIBLING = /^\.\/[^/]+\.js$/;
 
@@ -43,7 +47,7 @@ export function readChunk(filename: string): { bytes: Buffer; source: string } {
 /** `require` inside a chunk: a sibling chunk from `dir`, anything else through Node. */
 function requireFrom(parent: NodeJS.Module, dir: string, loadChunk: Loader): NodeJS.Require {
   const require = ((id: string) => (SIBLING.test(id) ? requireSibling(parent, `${dir}/${id.slice(2)}`, loadChunk) : parent.require(id))) as NodeJS.Require;
-  require.resolve = ((request: string) => (Module as unknown as { _resolveFilename: (request: string, parent: NodeJS.Module) => string })._resolveFilename(request, parent)) as NodeJS.RequireResolve;
+  require.resolve = ((request: string) => internals._resolveFilename(request, parent)) as NodeJS.RequireResolve;
   require.cache = internals._cache;
   require.main = process.mainModule;
   return require;
