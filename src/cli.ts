@@ -14,10 +14,6 @@ if (process.platform === 'win32') {
 
 // The bin is CommonJS (scripts/build-cli.mjs), so its steps run in a function, not at top level.
 async function run(): Promise<void> {
-  // A stack started in the foreground allocates in a burst: its young generation may not grow
-  // until it has settled (idle-heap.ts), so an idle stack does not sit on 30 MiB of heap for 8 s.
-  const { hoistFileOption } = await import('./cli/hoist-file-option.js');
-  if (hoistFileOption(process.argv.slice(2))[0] === 'up') (await import('./cli/idle-heap.js')).holdYoungGeneration();
   const { main } = await import('./cli/main.js');
 
   // berth's own output cannot be written (a reader that went away, a full disk, a dead

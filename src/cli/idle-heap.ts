@@ -4,11 +4,12 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { onceSettled } from './stack-settled.js';
 
 /**
- * A foreground stack's heap, kept near what it holds once it idles. Starting a stack (loading
- * the modules, parsing ports.yaml, spawning every service) allocates in a burst that grows V8's
- * young generation to ~16 MiB (from 2 MiB); V8 gives that back only when its memory
- * reducer runs, 8 s after the last full GC. So the young generation does not grow while the
- * stack starts (`holdYoungGeneration`, before anything loads); once every service is ready
+ * A foreground stack's heap, kept near what it holds once it idles. Starting a stack (spawning
+ * every service, reading their first output) allocates in a burst that grows V8's young
+ * generation to ~16 MiB (from 2 MiB); V8 gives that back only when its memory reducer runs, 8 s
+ * after the last full GC. So the young generation does not grow while the stack starts
+ * (`holdYoungGeneration`, as the services start: not before berth's modules are loaded, since a
+ * V8 flag set before leaves their code caches unused, cli/code-cache.ts); once every service is ready
  * (`releaseWhenSettled`), two full GCs, V8 optimizing for size meanwhile, compact what the start
  * left behind and give the free pages back; the young generation may grow again from the moment
  * the stack settled — a service that floods output gets the usual one.
@@ -37,7 +38,7 @@ const GROWTH_FACTOR = 2;
 /** How long the stack stays quiet after settling before the collection (starts are still finishing). */
 export const RELEASE_AFTER_MS = 250;
 
-/** No young-generation growth from here on: call before loading the rest of berth. */
+/** No young-generation growth from here on: call as the services start. */
 export function holdYoungGeneration(heap: HeapControl = v8Heap): void {
   heap.setFlags('--semi-space-growth-factor=1');
 }

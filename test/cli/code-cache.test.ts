@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runNode } from '../helpers/processes.js';
-import { tempDir } from '../helpers/temp.js';
+import { projectWith, tempDir } from '../helpers/temp.js';
 
 // Runs the bundled bin (npm run build), each chunk's compiled code cached beside it, with a hook
 // that records what became of each chunk's cache. Binds no port.
@@ -11,10 +11,10 @@ import { tempDir } from '../helpers/temp.js';
 const TRACER = path.join(ROOT, 'test', 'fixtures', 'trace-code-cache.cjs');
 
 /** `node [dist]/cli.js ...args` with the tracer: its output, and each chunk it compiled with what became of its cache. */
-async function traced(args: string[], dist = path.join(ROOT, 'dist')) {
+async function traced(args: string[], dist = path.join(ROOT, 'dist'), cwd = ROOT) {
   const trace = path.join(tempDir('berth-trace-'), 'code-cache.txt');
   const home = tempDir('berth-home-');
-  const run = await runNode(['--require', TRACER, path.join(dist, 'cli.js'), ...args], { cwd: ROOT, env: { BERTH_HOME: home, BERTH_TRACE_CODE_CACHE: trace } });
+  const run = await runNode(['--require', TRACER, path.join(dist, 'cli.js'), ...args], { cwd, env: { BERTH_HOME: home, BERTH_TRACE_CODE_CACHE: trace } });
   const lines = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
   const fates = Object.fromEntries(lines.map((line) => line.split(' ')).map(([file, fate]) => [path.basename(file as string), fate]));
   return { ...run, fates };
@@ -42,6 +42,19 @@ describe('the bin\'s chunks, compiled from their caches', () => {
     const run = await traced(args);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.keys(run.fates).length).toBeGreaterThan(args[0] === '--version' ? 0 : 3);
+    expect(Object.entries(run.fates).filter(([, fate]) => fate !== 'used')).toEqual([]);
+  });
+
+  it('berth up too: the V8 flag it sets for its start comes after its chunks are loaded (a flag set before leaves every cache unused)', async () => {
+    const cwd = projectWith(`version: 1
+environments:
+  dev:
+    services:
+      once: { cmd: "true", ports: 0 }
+`);
+    const run = await traced(['up'], undefined, cwd);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(run.fates).length).toBeGreaterThan(10);
     expect(Object.entries(run.fates).filter(([, fate]) => fate !== 'used')).toEqual([]);
   });
 

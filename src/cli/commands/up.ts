@@ -14,7 +14,7 @@ import { onSignal, type CliIo } from '../io.js';
 import { createSupervisor } from '../start-supervisor.js';
 import { PrefixedOutput, useColor } from '../prefixed-output.js';
 import { serveControl } from '../serve-control.js';
-import { releaseWhenSettled } from '../idle-heap.js';
+import { holdYoungGeneration, releaseWhenSettled } from '../idle-heap.js';
 import type { UpView } from '../up-view.js';
 import { reportWhenSettled, upDetached } from './up-detached.js';
 
@@ -41,6 +41,9 @@ export interface UpOptions {
  */
 export async function upCommand(io: CliIo, envName: string | undefined, options: UpOptions, argv: readonly string[] = []): Promise<number> {
   if (options.detach) return upDetached(io, argv, options, envName);
+  // The start allocates in a burst: the young generation may not grow until the stack settled
+  // (idle-heap.ts), so an idle stack does not sit on 30 MiB of heap for 8 s.
+  holdYoungGeneration();
   const { config, env } = loadEnvironment(io, options.file, envName);
   const only = options.only?.split(',').map((name) => name.trim()).filter(Boolean);
   if (only) selectServices(env, only); // a bad --only is a usage error before any port is taken
