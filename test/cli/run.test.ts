@@ -277,9 +277,17 @@ setInterval(() => {}, 1000);
     const { cwd, berth, leases } = project(stack('30580-30589'));
     writeFileSync(
       path.join(cwd, 'kills-api.js'),
-      `const [pid] = JSON.parse(require('fs').readFileSync('api-1.pids', 'utf8'));
+      `const { execFileSync } = require('child_process');
+const [pid] = JSON.parse(require('fs').readFileSync('api-1.pids', 'utf8'));
 process.kill(pid, 'SIGKILL');
-const poll = () => fetch('http://127.0.0.1:' + process.env.API_PORT + '/').then(() => setTimeout(poll, 20), () => { console.log('api is gone'); setTimeout(() => process.exit(0), 300); });
+// Ends once berth has the api as failed (berth ps says so only after berth run heard of it),
+// however long berth takes to clear the rest of api's group: no margin to guess.
+const failed = () => {
+  const ps = JSON.parse(execFileSync(process.execPath, [${JSON.stringify(CLI)}, 'ps', '--json'], { encoding: 'utf8' }));
+  if (ps.instances[0].services.find((service) => service.name === 'api').state === 'failed') process.exit(0);
+  setTimeout(failed, 50);
+};
+const poll = () => fetch('http://127.0.0.1:' + process.env.API_PORT + '/').then(() => setTimeout(poll, 20), () => { console.log('api is gone'); failed(); });
 poll();
 `,
     );
