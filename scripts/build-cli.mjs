@@ -98,9 +98,9 @@ for (const name of readdirSync(chunks)) {
 // Files found beside a module (new URL('…', import.meta.url)) must be beside its chunk too.
 mkdirSync(path.join(dist, 'bundle', 'platform'), { recursive: true });
 copyFileSync(path.join(root, 'src', 'platform', 'watchdog.sh'), path.join(dist, 'bundle', 'platform', 'watchdog.sh'));
+const jsOutputs = Object.keys(outputs).filter((file) => file.endsWith('.js')).map((file) => path.join(root, file));
 const missing = [];
-for (const output of Object.keys(outputs).filter((file) => file.endsWith('.js'))) {
-  const file = path.join(root, output);
+for (const file of jsOutputs) {
   const text = readFileSync(file, 'utf8');
   for (const match of text.matchAll(/new URL\(\s*"([^"]+)",\s*__berthModule\.url\s*\)/g)) {
     const target = path.resolve(path.dirname(file), match[1]);
@@ -115,7 +115,7 @@ if (missing.length) {
 // V8's compiled code for each chunk, beside it (src/cli/record-code-cache.ts): recorded while a few
 // quick commands run on the example ports.yaml, with a home of their own and no terminal.
 const { recordCodeCache } = await import('../dist/lib/cli/record-code-cache.js');
-const jsChunks = Object.keys(outputs).filter((file) => file.startsWith('dist/bundle/chunks/') && file.endsWith('.js')).map((file) => path.join(root, file));
+const jsChunks = jsOutputs.filter((file) => path.dirname(file) === chunks);
 const mainChunk = Object.entries(outputs).find(([, output]) => output.entryPoint === 'src/cli/main.ts')?.[0];
 if (!mainChunk) {
   console.error('build-cli: no chunk holds src/cli/main.ts');

@@ -22,26 +22,22 @@ const internals = Module as unknown as {
 /** `./NAME.js`: a file in the same folder, its path `${dir}/NAME.js` (no path operation: they count). */
 const SIBLING = /^\.\/[^/]+\.js$/;
 
-/** The chunks in `dir` are loaded so from here on; `compiled` hears of each one's script. */
-export function loadChunks(dir: string, compiled?: (chunk: string, script: Script) => void): void {
+/** The chunks in `dir` are loaded so from here on; `compiled` hears of each one's script and the bytes it was compiled from. */
+export function loadChunks(dir: string, compiled?: (chunk: string, script: Script, bytes: Buffer) => void): void {
   const extensions = internals._extensions;
   const load = extensions['.js'] as Loader;
   const loadChunk: Loader = (module, filename) => {
-    const { bytes, source } = readChunk(filename);
+    const bytes = readFileSync(filename);
     const cachedData = readCodeCache(filename, bytes);
-    const script = new Script(Module.wrap(source), { filename, ...(cachedData ? { cachedData } : {}) });
-    compiled?.(filename, script);
+    // No chunk starts with a `#!` line (each starts with the build's banner): compiled as it is.
+    const script = new Script(Module.wrap(bytes.toString('utf8')), { filename, ...(cachedData ? { cachedData } : {}) });
+    compiled?.(filename, script, bytes);
     const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
     wrapper.call(module.exports, module.exports, requireFrom(module, dir, loadChunk), module, filename, dir);
   };
   extensions['.js'] = function loadJs(this: unknown, module, filename) {
     return path.dirname(filename) === dir ? loadChunk(module, filename) : load.call(this, module, filename);
   };
-}
-
-export function readChunk(filename: string): { bytes: Buffer; source: string } {
-  const bytes = readFileSync(filename);
-  return { bytes, source: stripShebang(bytes.toString('utf8')) };
 }
 
 /** `require` inside a chunk: a sibling chunk from `dir`, anything else through Node. */
@@ -70,9 +66,4 @@ function requireSibling(parent: NodeJS.Module, filename: string, loadChunk: Load
   }
   module.loaded = true;
   return module.exports;
-}
-
-/** As Node does for a CommonJS file: a `#!` line is a comment (same length, so positions hold). */
-function stripShebang(source: string): string {
-  return source.startsWith('#!') ? `//${source.slice(2)}` : source;
 }

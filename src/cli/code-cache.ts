@@ -9,7 +9,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
  * that check with code that is not its own, so the file starts with the SHA-256 of the chunk it
  * was made from, and is used only for that chunk (~1 ms a quick command: hashing its chunks).
  */
-export const cacheFileOf = (chunk: string) => `${chunk}.cache`;
+const cacheFileOf = (chunk: string) => `${chunk}.cache`;
 
 const DIGEST_BYTES = 32;
 const digestOf = (chunk: Buffer) => createHash('sha256').update(chunk).digest();
