@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Ways to put `name │ ` before every line of a 64 KB chunk of 64-byte lines, CPU for 210 MB
-// (the flood workload's volume), GC included, best of 4. `replaceAll` is what LinePrefix does
-// (src/supervisor/line-framer.ts); the others are the alternatives it was measured against.
+// (the flood workload's volume), GC included, best of 4. `kernel` is what LinePrefix does
+// (src/supervisor/prefix-kernel.ts, from dist/: npm run build first); `replaceAll` is its
+// fallback where WebAssembly is off; the others are alternatives they were measured against.
 //
 //   node bench/prefix-lines.mjs            every way, each in its own process
 //   node bench/prefix-lines.mjs regexp     one
+import { PrefixKernel } from '../dist/lib/supervisor/prefix-kernel.js';
+
 const LINE = 64;
 const CHUNK = 65536;
 const TOTAL = 210 * 1024 * 1024;
@@ -19,7 +22,11 @@ const head = prefix.toString('latin1');
 const replacement = `\n${head}`;
 const EVERY_NEWLINE = /\n/g;
 
+const kernel = new PrefixKernel();
+
 const ways = {
+  // the WebAssembly loop, its result copied out into a Buffer of its own
+  kernel: (lines) => kernel.apply(lines, prefix),
   // latin1 string, native replaceAll, one Buffer.from (LinePrefix)
   replaceAll: (lines) => Buffer.from(`${head}${lines.toString('latin1').slice(0, -1).replaceAll('\n', replacement)}\n`, 'latin1'),
   // latin1 string, global RegExp replace (a rope, flattened when written), written into one Buffer

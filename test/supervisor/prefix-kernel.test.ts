@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabt from 'wabt';
+import { describe, expect, it } from 'vitest';
+import { LinePrefix } from '../../src/supervisor/line-framer.js';
+import { PREFIX_KERNEL_WASM, PrefixKernel } from '../../src/supervisor/prefix-kernel.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A deterministic generator, so a failure can be run again. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Newline-terminated lines of random length (empty ones and long ones included) and bytes. */
+function lines(next: () => number, bytes: number): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const length = next() < 0.1 ? 0 : Math.floor(next() ** 3 * 300);
+    const line = Buffer.alloc(length + 1);
+    for (let i = 0; i < length; i++) {
+      const byte = Math.floor(next() * 256);
+      line[i] = byte === 0x0a ? 0x0b : byte;
+    }
+    line[length] = 0x0a;
+    parts.push(line);
+    size += line.length;
+  }
+  return Buffer.concat(parts);
+}
+
+const stringPath = (prefix: Buffer, chunk: Buffer) => new LinePrefix(prefix, null).apply(chunk);
+
+describe('the prefix kernel', () => {
+  it('is prefix-lines.wat compiled', async () => {
+    const source = readFileSync(path.join(root, 'src', 'supervisor', 'prefix-lines.wat'), 'utf8');
+    const module = (await wabt()).parseWat('prefix-lines.wat', source);
+    const compiled = Buffer.from(module.toBinary({}).buffer);
+    module.destroy();
+    expect(compiled.toString('base64')).toBe(PREFIX_KERNEL_WASM);
+  });
+
+  it('gives the bytes the string path gives, for any lines and any prefix', () => {
+    const kernel = new PrefixKernel();
+    const next = random(16);
+    for (let round = 0; round < 400; round++) {
+      const prefix = Buffer.from(Array.from({ length: Math.floor(next() * 80) }, () => Math.floor(next() * 256)));
+      const chunk = lines(next, 1 + Math.floor(next() * 3000));
+      expect(kernel.apply(chunk, prefix).equals(stringPath(prefix, chunk)), `round ${round}`).toBe(true);
+    }
+  });
+
+  it('takes a long chunk in pieces, cut inside lines and between them, with the same result', () => {
+    const kernel = new PrefixKernel();
+    const next = random(7);
+    for (const width of [0, 9, 40, 300]) {
+      const prefix = Buffer.alloc(width, 0x70);
+      const chunk = lines(next, 400_000);
+      expect(kernel.apply(chunk, prefix).equals(stringPath(prefix, chunk)), `prefix of ${width}`).toBe(true);
+      const newlines = Buffer.alloc(150_000, 0x0a);
+      expect(kernel.apply(newlines, prefix).equals(stringPath(prefix, newlines)), `newlines, prefix of ${width}`).toBe(true);
+    }
+  });
+
+  it('keeps its memory bounded whatever the chunk', () => {
+    const kernel = new PrefixKernel();
+    const prefix = Buffer.from('\u001b[36mapi   │ \u001b[0m');
+    const newlines = Buffer.alloc(8 << 20, 0x0a);
+    expect(kernel.apply(newlines, prefix).length).toBe(newlines.length * (prefix.length + 1));
+    expect(kernel.reservedBytes).toBeLessThan(3 << 20);
+  });
+
+  it('leaves a last line without a newline as it is', () => {
+    const kernel = new PrefixKernel();
+    expect(kernel.apply(Buffer.from('a\nbc'), Buffer.from('> ')).toString()).toBe('> a\n> bc');
+    expect(kernel.apply(Buffer.from('x'.repeat(40)), Buffer.from('> ')).toString()).toBe(`> ${'x'.repeat(40)}`);
+    expect(kernel.apply(Buffer.alloc(0), Buffer.from('> ')).length).toBe(0);
+  });
+
+  it('gives way to the string path where WebAssembly is off', () => {
+    const script = `import { LinePrefix } from ${JSON.stringify(path.join(root, 'dist', 'lib', 'supervisor', 'line-framer.js'))};
+      process.stdout.write(String(typeof WebAssembly) + ' ' + new LinePrefix(Buffer.from('$& │ ')).apply(Buffer.from('a\\n\\nb\\n')).toString('base64'));`;
+    const out = execFileSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toBe(`undefined ${Buffer.from('$& │ a\n$& │ \n$& │ b\n').toString('base64')}`);
+  });
+});
