@@ -1,6 +1,8 @@
 import { type PrefixKernel, prefixKernel } from './prefix-kernel.js';
 
 const NEWLINE = 0x0a;
+/** The smallest chunk LinePrefix gives to the WebAssembly loop. */
+const KERNEL_FROM = 4096;
 
 /**
  * Cuts a child's output into whole lines. `push` returns the complete lines of everything
@@ -37,7 +39,9 @@ export class LineFramer {
  * WebAssembly loop (prefix-kernel.ts) that moves 16 bytes a step and makes no garbage but its
  * result. Where WebAssembly is off, the bytes pass through as latin1 — one char per byte, so
  * UTF-8 (or anything else) is carried unchanged — and the engine's native replaceAll does the
- * per-line work; the loop takes a third of its time (bench/prefix-lines.mjs).
+ * per-line work; the loop takes a third of its time (bench/prefix-lines.mjs). Chunks of a few
+ * lines take the string path too: the loop is made on the first big chunk, so a supervisor
+ * whose services say little never holds it (it costs ~0.8 MiB of RSS).
  */
 export class LinePrefix {
   readonly #prefix: Buffer;
@@ -56,8 +60,10 @@ export class LinePrefix {
 
   /** Every line of `lines` (newline-terminated) with the prefix before it, in one Buffer. */
   apply(lines: Buffer): Buffer {
-    if (this.#kernel === undefined) this.#kernel = prefixKernel();
-    if (this.#kernel) return this.#kernel.apply(lines, this.#prefix);
+    if (lines.length >= KERNEL_FROM) {
+      if (this.#kernel === undefined) this.#kernel = prefixKernel();
+      if (this.#kernel) return this.#kernel.apply(lines, this.#prefix);
+    }
     const text = lines.toString('latin1');
     return Buffer.from(`${this.#head}${text.slice(0, -1).replaceAll('\n', this.#replacement)}\n`, 'latin1');
   }

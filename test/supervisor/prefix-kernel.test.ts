@@ -84,10 +84,27 @@ describe('the prefix kernel', () => {
     expect(kernel.apply(Buffer.alloc(0), Buffer.from('> ')).length).toBe(0);
   });
 
+  it('is what LinePrefix uses for a big chunk, and a few lines take the string path, with the same bytes', () => {
+    const kernel = new PrefixKernel();
+    const sizes: number[] = [];
+    const spied = Object.assign(Object.create(kernel) as PrefixKernel, {
+      apply: (lines: Buffer, prefix: Buffer) => {
+        sizes.push(lines.length);
+        return kernel.apply(lines, prefix);
+      },
+    });
+    const prefix = Buffer.from('web │ ');
+    const next = random(3);
+    const [small, big] = [lines(next, 200), lines(next, 70_000)];
+    expect(new LinePrefix(prefix, spied).apply(small).equals(stringPath(prefix, small))).toBe(true);
+    expect(new LinePrefix(prefix, spied).apply(big).equals(stringPath(prefix, big))).toBe(true);
+    expect(sizes).toEqual([big.length]);
+  });
+
   it('gives way to the string path where WebAssembly is off', () => {
     const script = `import { LinePrefix } from ${JSON.stringify(path.join(root, 'dist', 'lib', 'supervisor', 'line-framer.js'))};
-      process.stdout.write(String(typeof WebAssembly) + ' ' + new LinePrefix(Buffer.from('$& │ ')).apply(Buffer.from('a\\n\\nb\\n')).toString('base64'));`;
+      process.stdout.write(String(typeof WebAssembly) + ' ' + new LinePrefix(Buffer.from('$& │ ')).apply(Buffer.from('a\\n\\nb\\n'.repeat(2000))).toString('base64'));`;
     const out = execFileSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(out).toBe(`undefined ${Buffer.from('$& │ a\n$& │ \n$& │ b\n').toString('base64')}`);
+    expect(out).toBe(`undefined ${Buffer.from('$& │ a\n$& │ \n$& │ b\n'.repeat(2000)).toString('base64')}`);
   });
 });
