@@ -7,7 +7,9 @@
 // The supervisor rows (up 200, stop 200, flood, idle) run the shared harness (../shared/bench,
 // or BENCH_HARNESS), copied to a temporary folder with its two C children built there, as
 // `node bench.mjs <workload> tool|bare|bare-trap`, so berth meets the same baselines the same way.
-// BERTH_CLI picks the berth to measure (default: this checkout's dist/cli.js).
+// BERTH_CLI picks the berth to measure (default: this checkout's dist/cli.js). Beside up and flood,
+// bench/node-floor.mjs runs as the harness's tool too: the least a Node supervisor does for the
+// same contract, so berth's own cost shows apart from Node's.
 // Loopback only; ports BENCH_BASE_PORT (31500) … +199 for services, 31900-31999 for reserve.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const cli = path.resolve(process.env.BERTH_CLI ?? path.join(root, 'dist', 'cli.js'));
+const nodeFloor = path.join(here, 'node-floor.mjs');
 const harnessSource = path.resolve(process.env.BENCH_HARNESS ?? path.join(root, '..', 'shared', 'bench'));
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const BASE = Number(process.env.BENCH_BASE_PORT ?? 31500);
@@ -34,10 +37,11 @@ function prepareHarness() {
   return dir;
 }
 
-function harness(dir, args) {
+/** One harness run; `tool` is the program behind the harness's `tool` supervisor (berth by default). */
+function harness(dir, args, tool = cli) {
   const out = execFileSync(process.execPath, [path.join(dir, 'bench.mjs'), ...args], {
     cwd: dir,
-    env: { ...process.env, BENCH_TOOL: `${process.execPath} ${cli}`, BENCH_BASE_PORT: String(BASE) },
+    env: { ...process.env, BENCH_TOOL: `${process.execPath} ${tool}`, BENCH_BASE_PORT: String(BASE) },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 1 << 24,
@@ -110,24 +114,28 @@ async function main() {
   const dir = wanted('up') || wanted('flood') || wanted('idle') ? prepareHarness() : null;
   try {
     if (wanted('up')) {
-      const tool = [], bare = [], trap = [];
+      const tool = [], bare = [], trap = [], floor = [];
       for (let rep = 0; rep < REPS; rep++) {
         // interleaved, so drift on a shared machine hits both alike
         tool.push(harness(dir, ['up', 'tool', '200']));
+        floor.push(harness(dir, ['up', 'tool', '200'], nodeFloor));
         bare.push(harness(dir, ['up', 'bare', '200']));
         trap.push(harness(dir, ['up', 'bare-trap', '200']));
         log('up 200', rep, tool.at(-1).up_ms?.toFixed(0), bare.at(-1).up_ms?.toFixed(0), 'stop', tool.at(-1).stop_ms?.toFixed(0), trap.at(-1).stop_ms?.toFixed(0));
       }
       const up = best(tool.map((r) => r.up_ms)), upBare = best(bare.map((r) => r.up_ms));
       rows.push(['up 200 services', fmt(up, 'ms'), `bare bash \`&\` ${fmt(upBare, 'ms')}`, ratio(up, upBare), '≤ 1.5×']);
+      const upFloor = best(floor.map((r) => r.up_ms));
+      rows.push(['up 200 services, against a Node floor', fmt(up, 'ms'), `node-floor.mjs ${fmt(upFloor, 'ms')}`, ratio(up, upFloor), '(the floor is at bare\'s ' + ratio(upFloor, upBare) + ')']);
       const stop = best(tool.map((r) => r.stop_ms)), stopTrap = best(trap.map((r) => r.stop_ms));
       const orphans = Math.max(...tool.map((r) => r.orphans ?? NaN));
       rows.push(['stop 200', `${fmt(stop, 'ms')}, ${orphans} orphans`, `bare-trap ${fmt(stopTrap, 'ms')}`, ratio(stop, stopTrap), 'keep ≤ 3×, 0 orphans']);
     }
     if (wanted('flood')) {
-      const tool = [], bare = [];
+      const tool = [], bare = [], floor = [];
       for (let rep = 0; rep < REPS; rep++) {
         tool.push(harness(dir, ['flood', 'tool']));
+        floor.push(harness(dir, ['flood', 'tool'], nodeFloor));
         bare.push(harness(dir, ['flood', 'bare']));
         log('flood', rep, tool.at(-1).wall_ms?.toFixed(0), 'lost', tool.at(-1).lost, bare.at(-1).wall_ms?.toFixed(0));
       }
@@ -135,6 +143,8 @@ async function main() {
       const lost = Math.max(...tool.map((r) => r.lost ?? NaN));
       const cpu = best(tool.map((r) => r.cpu_s));
       rows.push(['flood 4 × 50 MB through the supervisor', `${fmt(wall, 'ms')}, ${lost} lost (worst), CPU ${fmt(cpu, 's', 2)}`, `bare ${fmt(wallBare, 'ms')}`, ratio(wall, wallBare), '≤ 2×, 0 lost']);
+      const wallFloor = best(floor.map((r) => r.wall_ms)), cpuFloor = best(floor.map((r) => r.cpu_s));
+      rows.push(['flood, against a Node floor', fmt(wall, 'ms'), `node-floor.mjs ${fmt(wallFloor, 'ms')}, CPU ${fmt(cpuFloor, 's', 2)}`, ratio(wall, wallFloor), '(the floor is at bare\'s ' + ratio(wallFloor, wallBare) + ')']);
     }
     if (wanted('idle')) {
       const tool = [];
