@@ -62,7 +62,13 @@ export class LinePrefix {
   apply(lines: Buffer): Buffer {
     if (lines.length >= KERNEL_FROM) {
       if (this.#kernel === undefined) this.#kernel = prefixKernel();
-      if (this.#kernel) return this.#kernel.apply(lines, this.#prefix);
+      if (this.#kernel) {
+        try {
+          return this.#kernel.apply(lines, this.#prefix);
+        } catch {
+          this.#kernel = null; // its memory could not grow: the string path from now on
+        }
+      }
     }
     const text = lines.toString('latin1');
     return Buffer.from(`${this.#head}${text.slice(0, -1).replaceAll('\n', this.#replacement)}\n`, 'latin1');

@@ -101,6 +101,22 @@ describe('the prefix kernel', () => {
     expect(sizes).toEqual([big.length]);
   });
 
+  it('gives way to the string path for good when the loop fails (its memory cannot grow)', () => {
+    let calls = 0;
+    const failing = Object.assign(Object.create(new PrefixKernel()) as PrefixKernel, {
+      apply: () => {
+        calls++;
+        throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+      },
+    });
+    const prefix = Buffer.from('db │ ');
+    const chunk = lines(random(5), 10_000);
+    const linePrefix = new LinePrefix(prefix, failing);
+    expect(linePrefix.apply(chunk).equals(stringPath(prefix, chunk))).toBe(true);
+    expect(linePrefix.apply(chunk).equals(stringPath(prefix, chunk))).toBe(true);
+    expect(calls).toBe(1);
+  });
+
   it('gives way to the string path where WebAssembly is off', () => {
     const script = `import { LinePrefix } from ${JSON.stringify(path.join(root, 'dist', 'lib', 'supervisor', 'line-framer.js'))};
       process.stdout.write(String(typeof WebAssembly) + ' ' + new LinePrefix(Buffer.from('$& │ ')).apply(Buffer.from('a\\n\\nb\\n'.repeat(2000))).toString('base64'));`;
