@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withFileLock } from '../../src/store/file-lock.js';
 import { ROOT, runCli } from '../helpers/processes.js';
 import { projectWith, tempDir } from '../helpers/temp.js';
 
@@ -29,7 +30,10 @@ environments:
         expect(up.code, up.stderr).toBe(0);
         const running = JSON.parse(up.stdout);
         expect(running.services.api ?? running.lease?.services?.api).toBeDefined();
-        spoil(path.join(home, 'registry.json'));
+        // Under the registry lock, as a loss between two of berth's transactions: a berth in the
+        // middle of one (the supervisor recording a state) would otherwise rename its update over
+        // the spoiled file, and nothing would be left to find lost.
+        await withFileLock(path.join(home, 'registry.lock'), () => spoil(path.join(home, 'registry.json')));
 
         // At once: no re-registration has had time to run.
         const reserve = await runCli(['reserve', '--json'], { cwd, env });
