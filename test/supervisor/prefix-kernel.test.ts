@@ -1,22 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 import { describe, expect, it } from 'vitest';
 import { LinePrefix } from '../../src/supervisor/line-framer.js';
 import { PREFIX_KERNEL_WASM, PrefixKernel } from '../../src/supervisor/prefix-kernel.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** A deterministic generator, so a failure can be run again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { ROOT } from '../helpers/processes.js';
+import { random } from '../helpers/random.js';
 
 /** Newline-terminated lines of random length (empty ones and long ones included) and bytes. */
 function lines(next: () => number, bytes: number): Buffer {
@@ -40,7 +30,7 @@ const stringPath = (prefix: Buffer, chunk: Buffer) => new LinePrefix(prefix, nul
 
 describe('the prefix kernel', () => {
   it('is prefix-lines.wat compiled', async () => {
-    const source = readFileSync(path.join(root, 'src', 'supervisor', 'prefix-lines.wat'), 'utf8');
+    const source = readFileSync(path.join(ROOT, 'src', 'supervisor', 'prefix-lines.wat'), 'utf8');
     const module = (await wabt()).parseWat('prefix-lines.wat', source);
     const compiled = Buffer.from(module.toBinary({}).buffer);
     module.destroy();
@@ -118,7 +108,7 @@ describe('the prefix kernel', () => {
   });
 
   it('gives way to the string path where WebAssembly is off', () => {
-    const script = `import { LinePrefix } from ${JSON.stringify(path.join(root, 'dist', 'lib', 'supervisor', 'line-framer.js'))};
+    const script = `import { LinePrefix } from ${JSON.stringify(path.join(ROOT, 'dist', 'lib', 'supervisor', 'line-framer.js'))};
       process.stdout.write(String(typeof WebAssembly) + ' ' + new LinePrefix(Buffer.from('$& │ ')).apply(Buffer.from('a\\n\\nb\\n'.repeat(2000))).toString('base64'));`;
     const out = execFileSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toBe(`undefined ${Buffer.from('$& │ a\n$& │ \n$& │ b\n'.repeat(2000)).toString('base64')}`);
