@@ -19,8 +19,9 @@ interface KernelExports {
   prefix(src: number, len: number, dst: number, pfx: number, plen: number, start: number): number;
 }
 
-/** The most a chunk is cut into for the loop, and the most one piece may come out as. */
+/** The most a chunk is cut into for the loop, the least (for a long prefix), and the most one piece may come out as. */
 const PIECE = 65536;
+const MIN_PIECE = 4096;
 const WORST_OUTPUT = 1 << 21;
 const PAGE = 65536;
 /** The room the loop reads and writes past its input, prefix and result (16), with margin. */
@@ -48,7 +49,7 @@ export class PrefixKernel {
    */
   apply(lines: Buffer, prefix: Buffer): Buffer {
     const plen = prefix.length;
-    const piece = Math.min(lines.length, Math.max(4096, Math.min(PIECE, Math.floor(WORST_OUTPUT / (plen + 1)))));
+    const piece = Math.min(lines.length, Math.max(MIN_PIECE, Math.min(PIECE, Math.floor(WORST_OUTPUT / (plen + 1)))));
     const input = align(plen + ROOM);
     const output = input + align(piece + ROOM);
     this.#reserve(output + piece * (plen + 1) + plen + ROOM);
@@ -56,7 +57,7 @@ export class PrefixKernel {
     if (lines.length <= piece) return this.#piece(lines, input, output, plen, true);
     const parts: Buffer[] = [];
     for (let at = 0; at < lines.length; at += piece) {
-      parts.push(this.#piece(lines.subarray(at, at + piece), input, output, plen, lines[at - 1] === 0x0a || at === 0));
+      parts.push(this.#piece(lines.subarray(at, at + piece), input, output, plen, at === 0 || lines[at - 1] === 0x0a));
     }
     return Buffer.concat(parts);
   }
