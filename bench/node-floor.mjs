@@ -25,7 +25,9 @@ const services = Object.entries(environment.services);
 const ports = new Map();
 let next = first;
 for (const [name, service] of services) {
-  if ((service.ports ?? 1) > 0) ports.set(name, next++);
+  const count = service.ports ?? 1;
+  if (count > 0) ports.set(name, next);
+  next += count;
 }
 const shared = { ...process.env };
 for (const [name, port] of ports) shared[`${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PORT`] = String(port);
@@ -53,7 +55,8 @@ for (const [name, service] of services) {
       if (last) process.stdout.write(prefix.apply(last));
     });
   }
-  child.on('exit', () => {
+  // 'close': the child has exited and both its pipes are read to the end.
+  child.on('close', () => {
     running.delete(child);
     if (running.size === 0) process.exit(0);
   });
