@@ -31,7 +31,7 @@ environments:
         const running = JSON.parse(up.stdout);
         expect(running.services.api ?? running.lease?.services?.api).toBeDefined();
         // Under the registry lock, as a loss between two of berth's transactions: a berth in the
-        // middle of one (the supervisor recording a state) would otherwise rename its update over
+        // middle of one (the supervisor recording its process groups) would otherwise rename its update over
         // the spoiled file, and nothing would be left to find lost.
         await withFileLock(path.join(home, 'registry.lock'), () => spoil(path.join(home, 'registry.json')));
 
