@@ -37,27 +37,3 @@ export async function pollUntil(
   }
   return false;
 }
-
-/**
- * An AbortSignal that aborts after `ms` on the clock or when `parent` aborts, whichever comes
- * first; `dispose()` clears the timer and the listener. `timedOut` tells the two apart.
- */
-export function boundedSignal(ms: number, clock: Clock, parent: AbortSignal): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onParentAbort = () => controller.abort();
-  const timer = clock.setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, ms);
-  if (parent.aborted) controller.abort();
-  else parent.addEventListener('abort', onParentAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => {
-      clock.clearTimeout(timer);
-      parent.removeEventListener('abort', onParentAbort);
-    },
-  };
-}

@@ -1,7 +1,7 @@
 import type { ReadyCheck } from '../config/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runExecAttempt, type ExecResult } from './readiness-exec.js';
-import { LOOPBACKS, tryConnect, tryGet, type HttpAnswer } from './readiness-net.js';
+import { connectProbe, getProbe, LOOPBACKS, type HttpAnswer, type Probe } from './readiness-net.js';
 import { backoffIntervals, pollUntil } from './readiness-poll.js';
 
 /**
@@ -50,11 +50,11 @@ async function waitForConnect(port: number, target: ReadyTarget, signal: AbortSi
   /** Why the last attempt on each address failed. */
   const last: (string | undefined)[] = [];
   const attempt = async (attemptSignal: AbortSignal) => {
-    const results = await anyOf(LOOPBACKS.map((address) => (stop) => tryConnect(port, address.host, { ...options, signal: stop }).then((why) => [why === null, why] as const)), attemptSignal);
-    results.forEach((result, index) => {
-      if (result?.[1]) last[index] = result[1];
+    const results = await firstPassing(LOOPBACKS.map((address) => () => connectProbe(port, address.host, options)), (why) => why === null, target.clock, attemptSignal);
+    results.forEach((why, index) => {
+      if (typeof why === 'string') last[index] = why;
     });
-    return results.some((result) => result?.[0] === true);
+    return results.some((why) => why === null);
   };
   if (await pollUntil(attempt, socketIntervals(), target.clock, signal)) return { ready: true };
   const tried = LOOPBACKS.map((address, index) => `${address.host}: ${last[index] ?? 'no answer yet'}`).join('; ');
@@ -67,11 +67,11 @@ async function waitForGet(port: number, path: string, target: ReadyTarget, signa
   /** The last answer from each address; a status beats an error in the report. */
   const last: (HttpAnswer | undefined)[] = [];
   const attempt = async (attemptSignal: AbortSignal) => {
-    const results = await anyOf(LOOPBACKS.map((address) => (stop) => tryGet(port, path, address, { ...options, signal: stop }).then((answer) => [ok(answer), answer] as const)), attemptSignal);
-    results.forEach((result, index) => {
-      if (result) last[index] = result[1];
+    const results = await firstPassing(LOOPBACKS.map((address) => () => getProbe(port, path, address, options)), ok, target.clock, attemptSignal);
+    results.forEach((answer, index) => {
+      if (answer) last[index] = answer;
     });
-    return results.some((result) => result?.[0] === true);
+    return results.some(ok);
   };
   if (await pollUntil(attempt, socketIntervals(), target.clock, signal)) return { ready: true };
   const where = `GET ${path} on 127.0.0.1:${port} and [::1]:${port}`;
@@ -105,34 +105,59 @@ async function waitForExec(command: string, target: ReadyTarget, signal: AbortSi
   return { ready: false, detail: `${command} ${result.ending}: ${output}` };
 }
 
+/** How long one address may go unanswered before the next is tried beside it (as in Happy Eyeballs). */
+export const NEXT_ADDRESS_AFTER_MS = 250;
+
 /**
- * Runs the probes side by side and resolves once one passes (the others are stopped) or all
- * have ended: each probe's [passed, answer], or undefined for one stopped before it answered.
+ * Tries the addresses in order, as Happy Eyeballs does: the next starts once the one before has
+ * failed, or has not answered within NEXT_ADDRESS_AFTER_MS. A server on 127.0.0.1 costs one
+ * socket per attempt; one on ::1 alone, a refused connect more. Resolves once one passes (any
+ * still running is cancelled), every one has ended, or `signal` aborts: each one's answer, or
+ * undefined for one not started or cancelled.
  */
-function anyOf<T>(probes: ((signal: AbortSignal) => Promise<readonly [boolean, T]>)[], signal: AbortSignal): Promise<(readonly [boolean, T] | undefined)[]> {
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  const results: (readonly [boolean, T] | undefined)[] = probes.map(() => undefined);
+function firstPassing<T>(starts: (() => Probe<T>)[], passed: (answer: T) => boolean, clock: Clock, signal: AbortSignal): Promise<(T | undefined)[]> {
+  const results: (T | undefined)[] = starts.map(() => undefined);
   return new Promise((resolve) => {
-    let pending = probes.length;
-    probes.forEach((probe, index) => {
-      void probe(stop.signal).then((result) => {
-        // a probe stopped early says only that it was stopped: keep no answer for it
-        if (!stop.signal.aborted || result[0]) results[index] = result;
-        if (result[0]) stop.abort();
-        if (--pending === 0) {
-          signal.removeEventListener('abort', onAbort);
-          resolve(results);
-        }
+    const running = new Set<Probe<T>>();
+    let next = 0;
+    let timer: unknown = null;
+    let over = false;
+    const stopTimer = () => {
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+    };
+    const end = () => {
+      if (over) return;
+      over = true;
+      stopTimer();
+      signal.removeEventListener('abort', end);
+      for (const probe of running) probe.cancel();
+      resolve(results);
+    };
+    const startNext = () => {
+      stopTimer();
+      const index = next++;
+      const probe = (starts[index] as () => Probe<T>)();
+      running.add(probe);
+      if (next < starts.length) timer = clock.setTimeout(startNext, NEXT_ADDRESS_AFTER_MS);
+      void probe.answer.then((answer) => {
+        running.delete(probe);
+        if (over) return;
+        results[index] = answer;
+        if (passed(answer)) end();
+        else if (next < starts.length) startNext();
+        else if (running.size === 0) end();
       });
-    });
+    };
+    if (signal.aborted) return end();
+    signal.addEventListener('abort', end, { once: true });
+    startNext();
   });
 }
 
 /** Whether something accepts a TCP connection on host:port. */
 export async function canConnect(port: number, host: string, timeoutMs = CONNECT_TIMEOUT_MS, clock: Clock = systemClock): Promise<boolean> {
-  return (await tryConnect(port, host, { timeoutMs, clock, signal: new AbortController().signal })) === null;
+  return (await connectProbe(port, host, { timeoutMs, clock }).answer) === null;
 }
 
 const legacyTarget = (port: number): ReadyTarget => ({ port, cwd: process.cwd(), env: process.env, exec: null, clock: systemClock });

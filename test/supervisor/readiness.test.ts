@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../src/supervisor/clock.js';
-import { waitForHttp, waitForReady, type ReadyTarget } from '../../src/supervisor/readiness.js';
+import { NEXT_ADDRESS_AFTER_MS, waitForHttp, waitForReady, type ReadyTarget } from '../../src/supervisor/readiness.js';
 import { listenOn, waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -94,6 +94,49 @@ describe('ready: { http } and ready: port on both loopbacks', () => {
   it('a port listener on ::1 only is ready', async () => {
     await listenOn(27006, '::1');
     expect(await waitForReady({ kind: 'port' }, target({ port: 27006 }), within(5000))).toEqual({ ready: true });
+  });
+
+  it('a server on 127.0.0.1 is ready on one connection: ::1 is tried only when 127.0.0.1 did not pass', async () => {
+    const v4 = await httpOn(27007, '127.0.0.1');
+    const v6 = await httpOn(27007, '::1');
+    const seen = { v4: 0, v6: 0 };
+    v4.on('request', () => seen.v4++);
+    v6.on('request', () => seen.v6++);
+    expect(await waitForReady({ kind: 'http', path: '/' }, target({ port: 27007 }), within(5000))).toEqual({ ready: true });
+    expect(seen).toEqual({ v4: 1, v6: 0 });
+    // a listener on both: one connect, to 127.0.0.1
+    const counts = { v4: 0, v6: 0 };
+    const tcp4 = await listenOn(27008, '127.0.0.1');
+    const tcp6 = await listenOn(27008, '::1');
+    tcp4.on('connection', () => counts.v4++);
+    tcp6.on('connection', () => counts.v6++);
+    try {
+      expect(await waitForReady({ kind: 'port' }, target({ port: 27008 }), within(5000))).toEqual({ ready: true });
+      await waitFor(() => counts.v4 === 1 || undefined, 5000, 'the connection on 127.0.0.1');
+      expect(counts).toEqual({ v4: 1, v6: 0 });
+    } finally {
+      tcp4.close();
+      tcp6.close();
+    }
+  });
+
+  it('127.0.0.1 taking a request and never answering: ::1 is asked once 250 ms passed, and answers', async () => {
+    const clock = new VirtualClock();
+    const stalled: http.ServerResponse[] = [];
+    const silent = http.createServer((_request, response) => stalled.push(response));
+    servers.add(silent);
+    await new Promise<void>((resolve) => silent.listen({ port: 27009, host: '127.0.0.1' }, resolve));
+    await httpOn(27009, '::1');
+    const outcome = waitForReady({ kind: 'http', path: '/' }, target({ port: 27009, clock }), within(5000));
+    await waitFor(() => stalled.length === 1 || undefined, 5000, 'the request on 127.0.0.1');
+    const next = clock.timers.find((timer) => timer.ms === NEXT_ADDRESS_AFTER_MS);
+    expect(next).toBeDefined();
+    // the probe's own bound (2 s) is not reached: ::1 is tried beside it
+    clock.fire((next as { id: number }).id);
+    expect(await outcome).toEqual({ ready: true });
+    expect(clock.time).toBe(NEXT_ADDRESS_AFTER_MS);
+    // the stalled probe was cancelled: its socket is closed
+    await waitFor(() => (stalled[0] as http.ServerResponse).socket?.destroyed !== false || undefined, 5000, 'the stalled socket to close');
   });
 
   it('none is ready at once', async () => {
@@ -222,8 +265,8 @@ describe('polling runs on the injected clock', () => {
     const clock = new VirtualClock();
     const controller = new AbortController();
     const outcome = waitForReady({ kind: 'port' }, target({ port: 27011, clock }), controller.signal);
-    // attempts are bounded at 1000 ms; a shorter pending timer is the pause between attempts
-    const seen = await pauses(clock, 7, () => clock.timers.find((timer) => timer.ms < 1000));
+    // a probe is bounded at 1000 ms and the next address waits up to 250 ms; a pause is at most 100 ms
+    const seen = await pauses(clock, 7, () => clock.timers.find((timer) => timer.ms <= 100));
     controller.abort();
     expect(seen).toEqual([5, 10, 20, 40, 80, 100, 100]);
     expect(await outcome).toMatchObject({ ready: false });
